@@ -1,0 +1,197 @@
+"""One ``Settings`` object, grouped by pipeline stage.
+
+Precedence is defaults < TOML file < ``RETOLD_*`` environment < CLI flags; the loading lives in
+:mod:`retold.configfile` (it reads files and the environment), this module only builds and checks.
+
+>>> s = Settings().replace(match={"min_similarity": 0.6})
+>>> s.match.min_similarity
+0.6
+>>> Settings.from_mapping({"embed": {"backend": "hash"}}).embed.backend
+'hash'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+from retold.errors import ConfigError
+
+NORMALISER_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class NormaliseSettings:
+    version: int = NORMALISER_VERSION
+    # Join paragraphs split in the middle of a sentence (a common artefact of republishing).
+    repair_breaks: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentSettings:
+    # Sentences shorter than this many word tokens are merged into a neighbour when possible.
+    min_tokens: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintSettings:
+    shingle_size: int = 3
+    num_perm: int = 128
+    seed: int = 1
+    # LSH bands x rows must equal num_perm; 32 x 4 puts the S-curve midpoint near Jaccard 0.42.
+    bands: int = 32
+    rows: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedSettings:
+    backend: Literal["minilm", "hash"] = "minilm"
+    model: str = "all-MiniLM-L6-v2"
+    batch_size: int = 64
+    # Dimension of the deterministic hashing fake.
+    hash_dim: int = 256
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSettings:
+    # Lexical sentence similarity at or above which two sentences are aligned without embeddings.
+    min_similarity: float = 0.5
+    # Cosine similarity of sentence embeddings at or above which two sentences are paraphrases.
+    semantic_threshold: float = 0.72
+    # Use embeddings at all (False = lexical only, fastest).
+    semantic: bool = True
+    # Fewest content words a sentence needs to be matched alone.
+    min_content_tokens: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class AlignSettings:
+    # Unmatched sentences a passage may step over on either side.
+    max_gap: int = 1
+    min_passage_chars: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictSettings:
+    # Share of the smaller side's text that must be reused for a `copy` verdict.
+    copy_share: float = 0.5
+    # Fewest reused characters (in b) for `partial-reuse`.
+    partial_min_chars: int = 80
+    # Attribution below this confidence is reported as undetermined.
+    min_source_confidence: float = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSettings:
+    max_document_chars: int = 2_000_000
+    encoding: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusSettings:
+    top_k: int = 20
+    batch_size: int = 256
+    min_candidate_jaccard: float = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    normalise: NormaliseSettings = field(default_factory=NormaliseSettings)
+    segment: SegmentSettings = field(default_factory=SegmentSettings)
+    fingerprint: FingerprintSettings = field(default_factory=FingerprintSettings)
+    embed: EmbedSettings = field(default_factory=EmbedSettings)
+    match: MatchSettings = field(default_factory=MatchSettings)
+    align: AlignSettings = field(default_factory=AlignSettings)
+    verdict: VerdictSettings = field(default_factory=VerdictSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    corpus: CorpusSettings = field(default_factory=CorpusSettings)
+
+    def __post_init__(self) -> None:
+        fp = self.fingerprint
+        if fp.bands * fp.rows != fp.num_perm:
+            raise ConfigError(
+                f"fingerprint.bands x fingerprint.rows must equal fingerprint.num_perm: "
+                f"{fp.bands} x {fp.rows} = {fp.bands * fp.rows}, num_perm = {fp.num_perm}. "
+                f"Try bands={fp.num_perm // max(fp.rows, 1)} with rows={fp.rows}."
+            )
+        for name in ("min_similarity", "semantic_threshold"):
+            v = getattr(self.match, name)
+            if not 0.0 <= v <= 1.0:
+                raise ConfigError(f"match.{name} must be within [0, 1], got {v}")
+        if self.fingerprint.shingle_size < 1:
+            raise ConfigError(f"fingerprint.shingle_size must be >= 1, got {self.fingerprint.shingle_size}")
+        if self.embed.backend not in ("minilm", "hash"):
+            raise ConfigError(f"embed.backend must be 'minilm' or 'hash', got {self.embed.backend!r}")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Settings:
+        """Build settings from nested ``{"group": {"key": value}}``; unknown keys are errors."""
+        return cls().replace(**data)
+
+    def replace(self, **groups: Mapping[str, Any]) -> Settings:
+        """A copy with some keys of some groups changed: ``s.replace(match={"min_similarity": .6})``."""
+        known = {f.name: f for f in fields(self)}
+        changes: dict[str, Any] = {}
+        for gname, values in groups.items():
+            if gname not in known:
+                raise ConfigError(f"unknown settings group {gname!r}; known groups: {', '.join(sorted(known))}")
+            group = getattr(self, gname)
+            gfields = {f.name: f for f in fields(group)}
+            updates = {}
+            for key, value in dict(values).items():
+                if key not in gfields:
+                    raise ConfigError(
+                        f"unknown setting {gname}.{key}; {gname} has: {', '.join(sorted(gfields))}"
+                    )
+                updates[key] = _coerce(f"{gname}.{key}", getattr(group, key), value)
+            changes[gname] = dataclasses.replace(group, **updates)
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return {f.name: dataclasses.asdict(getattr(self, f.name)) for f in fields(self)}
+
+    def signature_settings(self) -> dict[str, Any]:
+        """The settings that change stored signatures and vectors; a store refuses to mix them."""
+        fp = self.fingerprint
+        return {
+            "normaliser_version": self.normalise.version,
+            "shingle_size": fp.shingle_size,
+            "num_perm": fp.num_perm,
+            "seed": fp.seed,
+            "bands": fp.bands,
+            "rows": fp.rows,
+            "embedder": f"{self.embed.backend}:{self.embed.model if self.embed.backend == 'minilm' else self.embed.hash_dim}",
+        }
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _coerce(name: str, current: Any, value: Any) -> Any:
+    """Convert strings from env/CLI to the type of the default, with a clear error."""
+    if current is None or value is None:
+        return value
+    if isinstance(current, bool):
+        if isinstance(value, bool):
+            return value
+        s = str(value).strip().lower()
+        if s in ("1", "true", "yes", "on"):
+            return True
+        if s in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
+    if isinstance(current, int) and not isinstance(current, bool):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be an integer, got {value!r}") from None
+    if isinstance(current, float):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    return value

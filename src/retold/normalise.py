@@ -1,0 +1,200 @@
+"""Normalise typography, keeping an exact map back to raw character offsets.
+
+What changes: NFKC; curly quotes, primes and guillemets to straight quotes; dashes and minus
+signs to ``-``; no-break and other odd spaces to a space; zero-width characters and soft hyphens
+are removed; line ends unified; whitespace runs collapse to one space, or to a blank line (``\\n\\n``)
+where they hold a paragraph break. Paragraph breaks that fall inside a sentence (the previous paragraph has
+no closing punctuation and the next goes on with it) are *repaired*: they become a space, and
+their raw spans are reported. Case is kept (segmentation needs it); matching case-folds tokens.
+
+``Normalised.offsets[i]`` is the raw offset of normalised character ``i``, and
+``offsets[len(text)] == len(raw)``, so a normalised ``[s, e)`` maps to raw
+``[offsets[s], offsets[e])``.
+
+>>> n = normalise("\\u201cIt\\u2019s\\u00a0here,\\u201d he said.")
+>>> n.text
+'"It\\'s here," he said.'
+>>> n.raw_span(1, 5).of("\\u201cIt\\u2019s\\u00a0here,\\u201d he said.")
+'It\\u2019s'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from retold.types import Span
+
+_QUOTES = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u0060\u00b4", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\u301d\u301e", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+}
+_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
+_PARA_SEPARATORS = frozenset("\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85")
+_TERMINAL = frozenset('.!?\u2026')
+_CLOSERS = frozenset("\"')]}")
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """Normalised text plus the map back to raw offsets (see the module docstring)."""
+
+    raw: str
+    text: str
+    offsets: tuple[int, ...]
+    repaired_breaks: tuple[Span, ...] = ()
+
+    def raw_span(self, start: int, end: int) -> Span:
+        """Map a normalised ``[start, end)`` to the raw text."""
+        return Span(self.offsets[start], max(self.offsets[start], self.offsets[end]))
+
+    def raw_start(self, i: int) -> int:
+        return self.offsets[i]
+
+
+def _fold_char(chunk: str) -> str:
+    """Typography of one chunk (a character plus its combining marks)."""
+    out = []
+    for ch in unicodedata.normalize("NFKC", chunk):
+        if ch in _ZERO_WIDTH:
+            continue
+        rep = _QUOTES.get(ch)
+        if rep is not None:
+            out.append(rep)
+            continue
+        if ch in _PARA_SEPARATORS or ch == "\r":
+            out.append("\n")
+        elif ch.isspace() or unicodedata.category(ch) == "Zs":
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            # control, format, surrogate, private or unassigned: nothing a reader sees
+            continue
+        else:
+            out.append(ch)
+    folded = "".join(out)
+    # NFKC once more: folding may have produced a composable sequence.
+    return unicodedata.normalize("NFKC", folded) if folded else folded
+
+
+def _chunks(raw: str) -> list[tuple[int, str]]:
+    """Split into (raw start, chunk): a base character with the combining marks after it."""
+    chunks: list[tuple[int, str]] = []
+    i, n = 0, len(raw)
+    while i < n:
+        j = i + 1
+        if raw[i] == "\r" and j < n and raw[j] == "\n":
+            chunks.append((i, "\n"))
+            i = j + 1
+            continue
+        while j < n and unicodedata.combining(raw[j]):
+            j += 1
+        chunks.append((i, raw[i:j]))
+        i = j
+    return chunks
+
+
+def _ends_sentence(prev: str) -> bool:
+    s = prev.rstrip()
+    while s and s[-1] in _CLOSERS:
+        s = s[:-1]
+    return bool(s) and (s[-1] in _TERMINAL or s[-1] == ":")
+
+
+_LOWER_START = re.compile(r"^[\"'(\[]*[a-z]")
+
+
+def _is_spurious_break(prev_para: str, next_para: str, *, single_newline_mode: bool) -> bool:
+    """A paragraph break inside a sentence: the text before it does not end one."""
+    if not prev_para.strip() or not next_para.strip():
+        return False
+    if _ends_sentence(prev_para):
+        return False
+    if single_newline_mode:
+        return True  # hard-wrapped lines: a line without closing punctuation goes on
+    if _LOWER_START.match(next_para.lstrip()):
+        return True
+    tail = prev_para.rstrip().rstrip("\"')]")
+    if tail.endswith((",", ";", "-")):
+        return True
+    # A short line without punctuation is a heading or title, not half a sentence.
+    words = prev_para.split()
+    return len(words) >= 12 or any(c in prev_para for c in ',;"')
+
+
+def normalise(raw: str, *, repair_breaks: bool = True) -> Normalised:
+    """Normalise ``raw``; see the module docstring. Idempotent on its own output's text."""
+    chars: list[str] = []
+    offs: list[int] = []
+    for start, chunk in _chunks(raw):
+        for ch in _fold_char(chunk):
+            chars.append(ch)
+            offs.append(start)
+    folded = "".join(chars)
+
+    # Collapse whitespace runs; a run with a line break may be a paragraph break.
+    double_mode = bool(re.search(r"\n[ \t]*\n", folded))
+    out_chars: list[str] = []
+    out_offs: list[int] = []
+    breaks: list[tuple[int, int, int]] = []  # (index in out, raw start, raw end) of "\n" markers
+    i, n = 0, len(folded)
+    while i < n:
+        ch = folded[i]
+        if ch == " " or ch == "\n":
+            j = i
+            newlines = 0
+            while j < n and folded[j] in " \n":
+                newlines += folded[j] == "\n"
+                j += 1
+            if out_chars and j < n:  # drop leading and trailing whitespace
+                is_break = newlines >= 2 if double_mode else newlines >= 1
+                out_chars.append("\n" if is_break else " ")
+                out_offs.append(offs[i])
+                if is_break:
+                    raw_end = offs[j] if j < n else len(raw)
+                    breaks.append((len(out_chars) - 1, offs[i], raw_end))
+            i = j
+            continue
+        out_chars.append(ch)
+        out_offs.append(offs[i])
+        i += 1
+
+    repaired: list[Span] = []
+    real = [True] * len(breaks)
+    if repair_breaks and breaks:
+        text_now = "".join(out_chars)
+        positions = [b[0] for b in breaks]
+        bounds = [-1, *positions, len(text_now)]
+        for k, (pos, rs, re_) in enumerate(breaks):
+            prev_para = text_now[bounds[k] + 1 : pos]
+            next_para = text_now[pos + 1 : bounds[k + 2]]
+            if _is_spurious_break(prev_para, next_para, single_newline_mode=not double_mode):
+                real[k] = False
+                if double_mode:
+                    repaired.append(Span(rs, re_))
+    # Real paragraph breaks are written as a blank line, so normalising again keeps them.
+    final_chars: list[str] = []
+    final_offs: list[int] = []
+    k = 0
+    for idx, (ch, off) in enumerate(zip(out_chars, out_offs, strict=True)):
+        if k < len(breaks) and breaks[k][0] == idx:
+            if real[k]:
+                final_chars.extend("\n\n")
+                final_offs.extend((off, off))
+            else:
+                final_chars.append(" ")
+                final_offs.append(off)
+            k += 1
+            continue
+        final_chars.append(ch)
+        final_offs.append(off)
+    final_offs.append(len(raw))
+    return Normalised(
+        raw=raw, text="".join(final_chars), offsets=tuple(final_offs), repaired_breaks=tuple(repaired)
+    )
+
+
+def fold_typography(text: str) -> str:
+    """Just the text of :func:`normalise` (no offsets, no paragraph repair)."""
+    return normalise(text, repair_breaks=False).text
