@@ -1,0 +1,110 @@
+"""Read documents: plain text with an optional leading ``date`` marker, and JSON.
+
+(Corpus formats — directories, JSONL, CSV, HTML, WARC — are added by the corpus work.)
+
+A text file may begin with a date marker on the same line as the first sentence, as in
+``" date 2021-10-31 Officials from the United States …"``. The marker is metadata: the document's
+text starts after it and the whitespace that follows it, so every span points into that text.
+
+>>> d = parse_text(" date 2021-10-31 Officials said so.", id="x")
+>>> d.date.isoformat(), d.text
+('2021-10-31', 'Officials said so.')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import date as Date
+from pathlib import Path
+from typing import Any
+
+from retold.errors import InputError
+from retold.types import Document
+
+_DATE_MARKER = re.compile(r"\A\ufeff?\s*date[ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+|\s*\n|\Z)\s*", re.IGNORECASE)
+
+
+def parse_text(raw: str, *, id: str) -> Document:
+    """A document from plain text, taking a leading ``date YYYY-MM-DD`` marker as its date."""
+    m = _DATE_MARKER.match(raw)
+    if not m:
+        return Document(id=id, text=raw.lstrip("\ufeff"))
+    try:
+        day = Date.fromisoformat(m.group(1))
+    except ValueError:
+        raise InputError(f"{id}: the date marker {m.group(1)!r} is not a real date (use YYYY-MM-DD)") from None
+    return Document(id=id, text=raw[m.end() :], date=day)
+
+
+def parse_date(value: Any, *, where: str) -> Date | None:
+    """An ISO date (or the date part of an ISO timestamp); None for empty values."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, Date):
+        return value
+    s = str(value).strip()
+    try:
+        return Date.fromisoformat(s[:10])
+    except ValueError:
+        raise InputError(f"{where}: date {s!r} is not ISO 8601 (write it as YYYY-MM-DD)") from None
+
+
+def document_from_mapping(obj: Mapping[str, Any], *, default_id: str, where: str) -> Document:
+    """A document from a JSON object with ``text`` and optional id, date, title, url, outlet."""
+    text = obj.get("text")
+    if not isinstance(text, str):
+        raise InputError(f'{where}: a document needs a "text" string field (got {type(text).__name__})')
+    known = {"id", "text", "date", "title", "url", "outlet"}
+    return Document(
+        id=str(obj.get("id") or default_id),
+        text=text,
+        date=parse_date(obj.get("date"), where=where),
+        title=obj.get("title") or None,
+        url=obj.get("url") or None,
+        outlet=obj.get("outlet") or None,
+        meta={k: v for k, v in obj.items() if k not in known},
+    )
+
+
+def decode_bytes(data: bytes, *, where: str, encoding: str | None = None) -> str:
+    """Decode bytes: the given encoding, else UTF-8, else a detected one (e.g. latin-1)."""
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(f"{where}: cannot decode as {encoding}: {exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError(
+            f"{where}: not text in any encoding we can detect; if it is text, pass --encoding (e.g. latin-1)"
+        )
+    return str(best)
+
+
+def read_document(source: str | Path, *, text: str | None = None, encoding: str | None = None) -> Document:
+    """Read one document from a path (``.json`` object or plain text); ``text`` overrides the file."""
+    path = Path(source)
+    name = path.name
+    if text is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+        text = decode_bytes(data, where=str(source), encoding=encoding)
+    if path.suffix.lower() == ".json":
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        if not isinstance(obj, dict):
+            raise InputError(f'{source}: expected a JSON object with a "text" field')
+        return document_from_mapping(obj, default_id=name, where=str(source))
+    return parse_text(text, id=name)
