@@ -53,7 +53,7 @@ class HashEmbedder:
             words = _WORD.findall(text.casefold())
             feats = words + [f"{x} {y}" for x, y in zip(words, words[1:], strict=False)]
             for f in feats:
-                h = xxhash.xxh64_intdigest(f)
+                h = xxhash.xxh64_intdigest(f.encode("utf-8"))
                 out[row, h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
