@@ -1,0 +1,74 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from retold.config import Settings
+from retold.configfile import load_settings
+from retold.errors import InputError
+from retold.ingest import decode_bytes, document_from_mapping, parse_text
+from retold.types import Document
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def settings_options(f: F) -> F:
+    """--config, --embedder and --lexical-only, turned into a ``settings`` keyword."""
+    f = click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML settings file.")(f)
+    f = click.option(
+        "--embedder",
+        type=click.Choice(["minilm", "hash"]),
+        help="Sentence embedder: the MiniLM model (default) or a fast deterministic hashing fake.",
+    )(f)
+    f = click.option("--lexical-only", is_flag=True, help="Skip sentence embeddings (fastest; misses paraphrase).")(f)
+    return f
+
+
+def build_settings(config_path: str | None, embedder: str | None, lexical_only: bool) -> Settings:
+    overrides: dict[str, dict[str, Any]] = {}
+    if embedder:
+        overrides.setdefault("embed", {})["backend"] = embedder
+    if lexical_only:
+        overrides.setdefault("match", {})["semantic"] = False
+    return load_settings(config_path, overrides=overrides)
+
+
+def read_input(source: str, *, encoding: str | None = None) -> tuple[Document, int]:
+    """A document from a path or ``-`` (stdin), and how many characters precede its text.
+
+    Stdin holding a JSON object is read as a document object; anything else as plain text.
+    """
+    if source == "-":
+        data = sys.stdin.buffer.read()
+        raw = decode_bytes(data, where="<stdin>", encoding=encoding)
+        if raw.lstrip().startswith("{"):
+            try:
+                obj = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"<stdin>: looks like JSON but is invalid at line {exc.lineno}: {exc.msg}") from None
+            return document_from_mapping(obj, default_id="stdin", where="<stdin>"), 0
+        doc = parse_text(raw, id="stdin")
+        return doc, len(raw) - len(doc.text)
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{source}: no such file (give a path to a .txt or .json article, or - for stdin)")
+    if path.is_dir():
+        raise InputError(f"{source} is a directory; compare takes two files (use `retold add` for a corpus)")
+    raw = decode_bytes(path.read_bytes(), where=source, encoding=encoding)
+    if path.suffix.lower() == ".json":
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        if not isinstance(obj, dict):
+            raise InputError(f'{source}: expected a JSON object with a "text" field')
+        return document_from_mapping(obj, default_id=path.name, where=source), 0
+    doc = parse_text(raw, id=path.name)
+    return doc, len(raw) - len(doc.text)
