@@ -52,7 +52,17 @@ __all__ = [
     "Settings",
     "SettingsMismatchError",
     "Span",
+    "Store",
     "StoreError",
     "compare",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # The store pulls in SQLite and the ANN index: import it only when asked for.
+    if name == "Store":
+        from retold.store import Store
+
+        return Store
+    raise AttributeError(f"module 'retold' has no attribute {name!r}")

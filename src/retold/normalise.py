@@ -127,10 +127,19 @@ def normalise(raw: str, *, repair_breaks: bool = True) -> Normalised:
     """Normalise ``raw``; see the module docstring. Idempotent on its own output's text."""
     chars: list[str] = []
     offs: list[int] = []
+    last_raw, last_start, last_n = "", 0, 0
     for start, chunk in _chunks(raw):
-        for ch in _fold_char(chunk):
+        folded_chunk = _fold_char(chunk)
+        if folded_chunk and last_n and unicodedata.combining(folded_chunk[0]):
+            # Marks cut off from their base by a removed character: fold them together again.
+            del chars[-last_n:], offs[-last_n:]
+            chunk, start = last_raw + chunk, last_start
+            folded_chunk = _fold_char(chunk)
+        for ch in folded_chunk:
             chars.append(ch)
             offs.append(start)
+        if folded_chunk:
+            last_raw, last_start, last_n = chunk, start, len(folded_chunk)
     folded = "".join(chars)
 
     # Collapse whitespace runs; a run with a line break may be a paragraph break.

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from retold import Settings, compare
+from retold.align import build_passages, describe_groups
+from retold.edits import word_edits
+from retold.embed import HashEmbedder
+from retold.match import featurize, match_sentences, sentence_features
+from retold.segment import segment
+from retold.tokens import tokenize
+
+P1 = "The central bank raised interest rates by half a point on Tuesday, its third rise this year."
+P2 = "Officials in Frankfurt said inflation in the eurozone reached 7.5% in March, a record high."
+P3 = "Analysts at Deutsche Bank expect another increase before the summer holidays begin in July."
+P4 = "Farmers in Normandy protested against new fertiliser rules outside the regional parliament."
+
+
+def feats(text):
+    return featurize(segment(text))
+
+
+def test_one_to_one_and_reorder():
+    a = " ".join([P1, P2, P3])
+    b = " ".join([P3, P1, P2])
+    pairs = match_sentences(feats(a), feats(b))
+    assert {(p.a, p.b) for p in pairs} == {((2,), (0,)), ((0,), (1,)), ((1,), (2,))}
+    fa, fb = feats(a), feats(b)
+    passages = build_passages(describe_groups(pairs, fa, fb), fa, fb)
+    # the moved sentence is its own passage; the two in order form another
+    assert len(passages) == 2
+    assert all(p.type == "verbatim" for p in passages)
+
+
+def test_split_and_join():
+    a = "The minister, who arrived on Monday, met farmers in Normandy and promised new subsidies for dairy producers."
+    b = "The minister arrived on Monday. She met farmers in Normandy and promised new subsidies for dairy producers."
+    pairs = match_sentences(feats(a), feats(b))
+    assert [(p.a, p.b) for p in pairs] == [((0,), (0, 1))]
+    pairs = match_sentences(feats(b), feats(a))
+    assert [(p.a, p.b) for p in pairs] == [((0, 1), (0,))]
+
+
+def test_unrelated_sentences_do_not_match():
+    assert match_sentences(feats(P1 + " " + P2), feats(P4)) == []
+
+
+def test_semantic_match_only_with_embedder():
+    a = "Interest rates were raised by the central bank on Tuesday."
+    b = "On Tuesday the central bank raised interest rates."
+    # lexically close enough anyway: matched without embeddings
+    assert match_sentences(feats(a), feats(b))
+    x = "The storm knocked out power to thousands of homes across the county overnight."
+    y = "Thousands of households in the county lost electricity during the night because of the storm."
+    emb = HashEmbedder(dim=64)
+    s = Settings().match
+    no_emb = match_sentences(feats(x), feats(y), settings=s)
+    with_fake = match_sentences(feats(x), feats(y), settings=s, embedder=emb)
+    assert len(with_fake) >= len(no_emb)
+
+
+def test_word_edits_substitution_and_typography():
+    a = 'He said the "plan" was fine.'
+    b = "He announced the \u201cplan\u201d was fine."
+    es = word_edits(tokenize(a), tokenize(b), a, b)
+    assert [(e.op, e.a, e.b) for e in es.wording] == [("substitute", "said", "announced")]
+    assert es.typography and all(e.op == "substitute" for e in es.typography)
+    sub = es.wording[0]
+    assert a[sub.a_span.start : sub.a_span.end] == "said"
+    assert b[sub.b_span.start : sub.b_span.end] == "announced"
+
+
+def test_word_edits_insert_delete():
+    a = "The army did not return home but joined other forces."
+    b = "The army did not return home and instead joined other forces."
+    ops = [(e.op, e.a, e.b) for e in word_edits(tokenize(a), tokenize(b), a, b).wording]
+    assert ("substitute", "but", "and instead") in ops or ("substitute", "but", "and") in ops
+
+
+def test_types_of_reuse(fast_settings):
+    src = " ".join([P1, P2, P3])
+    assert compare(src, src, settings=fast_settings).passages[0].type == "verbatim"
+    spun = src.replace("raised", "lifted").replace("expect", "anticipate").replace("said", "announced")
+    c = compare(src, spun, settings=fast_settings)
+    assert c.passages[0].type == "spun" and c.verdict == "copy"
+    near = src.replace("on Tuesday, ", "")
+    assert compare(src, near, settings=fast_settings).passages[0].type == "near-verbatim"
+
+
+def test_sentence_features():
+    f = sentence_features(P1, P1.replace("raised", "lifted"), embedder=HashEmbedder())
+    assert 0.7 < f.dice < 1.0 and f.semantic is not None and f.semantic > 0.5
+    g = sentence_features(P1, P4)
+    assert g.dice < 0.2 and g.semantic is None
