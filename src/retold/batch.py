@@ -1,0 +1,677 @@
+"""Store-less batch scan of a whole corpus, the same on one machine and on Spark.
+
+``scan_corpus(CORPUS, OUT.jsonl, engine="local"|"spark")`` reads a JSONL or Parquet corpus (``id``,
+``text``, optional ``date``, ``title``, ``url``, ``outlet``) and runs five stages::
+
+    fingerprint  → per document: MinHash band keys, winnowed fingerprints, a document vector and
+                   its SimHash band keys                      (retold.fingerprint, retold.lsh)
+    candidates   → pairs sharing a MinHash band (near-duplicates), ≥ ``min_shared_fingerprints``
+                   winnowed fingerprints (excerpts), or a SimHash band with document cosine
+                   ≥ ``semantic_threshold`` (paraphrases)
+    compare      → Detector.compare_prepared on every candidate pair (retold.pipeline)
+    passages     → one row per reused passage of the reuse pairs
+    clusters     → connected components of the reuse pairs (reprint clusters)
+
+The kernels in this module take plain records and arrays and return frozen rows; the local engine
+(here) and the Spark engine (:mod:`retold.spark`) call the *same* kernels, so the two produce
+byte-identical output files: pairs are ``a < b`` by id and sorted. Each stage can be checkpointed as
+Parquet (``checkpoint_dir``) so a failed run resumes after the last finished stage.
+
+Output lines follow the scan contract of ``retold scan``: ``{"a", "b", **to_dict(comparison)}``; pairs
+whose verdict is ``same-story`` or ``unrelated`` are written only with ``include_all=True``.
+
+>>> import json, tempfile, pathlib
+>>> from retold import Settings
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> text = "The minister said the plan would cost five billion pounds over ten years. " * 3
+>>> _ = (d / "c.jsonl").write_text(
+...     json.dumps({"id": "x", "text": text}) + "\\n" + json.dumps({"id": "y", "text": text}) + "\\n")
+>>> s = scan_corpus(d / "c.jsonl", d / "out.jsonl", settings=Settings().replace(embed={"backend": "hash"}))
+>>> s.documents, s.pairs, json.loads((d / "out.jsonl").read_text())["verdict"]
+(2, 1, 'copy')
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from retold.config import Settings
+from retold.errors import ConfigError, InputError
+from retold.fingerprint import MinHasher, text_shingles, winnow
+from retold.ingest import document_from_mapping
+from retold.lsh import MAX_BUCKET, band_keys, candidate_pairs
+from retold.pipeline import Detector, Prepared
+from retold.report.json import to_dict
+from retold.types import Document
+
+log = logging.getLogger("retold.batch")
+
+Engine = Literal["local", "spark"]
+STAGES: tuple[str, ...] = ("fingerprint", "candidates", "compare", "passages", "clusters")
+REUSE_VERDICTS = frozenset({"copy", "partial-reuse"})
+# How a candidate pair was found (bit mask in the candidates stage).
+VIA_LSH, VIA_WINNOW, VIA_SEMANTIC = 1, 2, 4
+DOC_FIELDS = ("id", "text", "date", "title", "url", "outlet")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOptions:
+    """Candidate knobs of the batch scan (the signature knobs live in ``Settings.fingerprint``).
+
+    ``semantic_threshold`` is a *document* cosine; with MiniLM, rewrites of one story score
+    0.8-0.95 and same-topic articles 0.5-0.75. ``simhash_bands`` x ``simhash_rows`` random
+    hyperplanes: with 16 x 8 a pair at cosine 0.8 collides in some band with probability ~0.94.
+    """
+
+    semantic: bool = True
+    semantic_threshold: float = 0.8
+    simhash_bands: int = 16
+    simhash_rows: int = 8
+    # Winnowed fingerprints two documents must share to be compared: 3 = a shared run of
+    # ~3 windows (~40 words); 1 would pair every two texts quoting the same phrase.
+    min_shared_fingerprints: int = 3
+    # A fingerprint in more documents than this is boilerplate (agency footers), not evidence.
+    max_fingerprint_df: int = 100
+    max_bucket: int = MAX_BUCKET
+    # Characters of the text embedded as the document vector (MiniLM reads ~256 word pieces).
+    doc_chars: int = 2000
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.semantic_threshold <= 1.0:
+            raise ConfigError(f"semantic_threshold must be within [0, 1], got {self.semantic_threshold}")
+        if self.simhash_rows > 62 or self.simhash_rows < 1:
+            raise ConfigError(f"simhash_rows must be within 1..62 (bits in a 63-bit key), got {self.simhash_rows}")
+        if self.min_shared_fingerprints < 1:
+            raise ConfigError(f"min_shared_fingerprints must be >= 1, got {self.min_shared_fingerprints}")
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSummary:
+    """What a batch scan did; ``pairs`` is the number of lines written to the output."""
+
+    engine: str
+    output: str
+    documents: int
+    rejected: int
+    candidates: int
+    compared: int
+    pairs: int
+    reuse_pairs: int
+    passages: int
+    clusters: int
+    seconds: float
+    stopped_after: str | None = None
+    resumed: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- records and rows
+
+
+def document_from_record(rec: Mapping[str, Any], *, where: str) -> Document:
+    """A :class:`Document` from one corpus record; ``id`` and ``text`` are required."""
+    if rec.get("id") in (None, ""):
+        raise InputError(f'{where}: a corpus record needs an "id" field (every document must be named)')
+    return document_from_mapping(
+        {k: rec.get(k) for k in DOC_FIELDS}, default_id=str(rec["id"]), where=where
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintRow:
+    id: str
+    keys: list[int]
+    fps: list[int]
+    simkeys: list[int]
+    vec: list[float]
+
+
+@dataclass(frozen=True, slots=True)
+class CompareRow:
+    a: str
+    b: str
+    verdict: str
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
+class PassageRow:
+    a: str
+    b: str
+    n: int
+    type: str
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    score: float
+
+
+# --------------------------------------------------------------------------- kernels (both engines)
+
+
+class Fingerprinter:
+    """Stage 1 kernel: band keys, winnowed fingerprints and a document vector per document."""
+
+    def __init__(self, settings: Settings, options: BatchOptions) -> None:
+        fp = settings.fingerprint
+        self.settings, self.options = settings, options
+        self.minhasher = MinHasher.from_settings(fp)
+        self._detector = Detector(settings)
+        self._planes: np.ndarray | None = None
+
+    def _hyperplanes(self, dim: int) -> np.ndarray:
+        if self._planes is None or self._planes.shape[1] != dim:
+            o = self.options
+            rng = np.random.default_rng(self.settings.fingerprint.seed + 7919)
+            self._planes = rng.standard_normal((o.simhash_bands * o.simhash_rows, dim))
+        return self._planes
+
+    def rows(self, docs: Sequence[Document]) -> list[FingerprintRow]:
+        fp, o = self.settings.fingerprint, self.options
+        sh = [text_shingles(d.text, shingle_size=fp.shingle_size) for d in docs]
+        sigs = self.minhasher.signatures(sh)
+        keys = band_keys(sigs, bands=fp.bands, rows=fp.rows) if len(docs) else np.zeros((0, fp.bands), np.int64)
+        vecs: np.ndarray | None = None
+        if o.semantic and docs:
+            vecs = self._detector.embedder.encode([d.text[: o.doc_chars] for d in docs]).astype(np.float32)
+        out = []
+        for i, d in enumerate(docs):
+            simkeys: list[int] = []
+            vec: list[float] = []
+            if vecs is not None:
+                v = vecs[i]
+                vec = v.tolist()
+                simkeys = simhash_keys(v, self._hyperplanes(len(v)), bands=o.simhash_bands, rows=o.simhash_rows)
+            out.append(FingerprintRow(d.id, keys[i].tolist(), winnow(sh[i]).astype(np.int64).tolist(), simkeys, vec))
+        return out
+
+
+def simhash_keys(vec: np.ndarray, planes: np.ndarray, *, bands: int, rows: int) -> list[int]:
+    """Random-hyperplane (SimHash) band keys of one vector; a zero vector gets no keys.
+
+    One matrix-vector product per document, in float64, so the bits do not depend on how documents
+    were batched (a batched BLAS product may sum in another order and flip a bit near zero).
+    """
+    v = np.asarray(vec, dtype=np.float64)
+    if not np.any(v):
+        return []
+    bits = (planes @ v > 0).reshape(bands, rows)
+    weights = np.left_shift(1, np.arange(rows, dtype=np.int64))
+    codes = bits.astype(np.int64) @ weights
+    return [int(b << 56 | c) & 0x7FFFFFFFFFFFFFFF for b, c in enumerate(codes.tolist())]
+
+
+def pair_cosine(va: Sequence[float], vb: Sequence[float]) -> float:
+    """Cosine of two stored (L2-normalised) float32 document vectors, computed identically everywhere."""
+    return float(np.dot(np.asarray(va, dtype=np.float32), np.asarray(vb, dtype=np.float32)))
+
+
+def bucket_pairs(members: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """All ``a < b`` pairs of the distinct ids of one bucket."""
+    ids = sorted(set(members))
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            yield a, b
+
+
+def passage_rows(row: CompareRow) -> list[PassageRow]:
+    """Stage 4 kernel: the passages of one compared pair, flattened."""
+    rec = json.loads(row.line)
+    return [
+        PassageRow(row.a, row.b, n, p["type"], p["a"]["start"], p["a"]["end"], p["b"]["start"], p["b"]["end"], p["score"])
+        for n, p in enumerate(rec["passages"])
+    ]
+
+
+class PairComparer:
+    """Stage 3 kernel: compare candidate pairs, preparing each document once per worker.
+
+    Pairs should arrive grouped by ``a`` (both engines sort them so): the last ``cache_size``
+    prepared documents are kept, which makes a document with 50 candidates cost one prepare.
+    """
+
+    def __init__(self, settings: Settings, *, cache_size: int = 256) -> None:
+        self.detector = Detector(settings)
+        self.cache_size = cache_size
+        self._cache: dict[str, Prepared] = {}
+
+    def _prepared(self, doc: Document) -> Prepared:
+        p = self._cache.get(doc.id)
+        if p is None:
+            if len(self._cache) >= self.cache_size:
+                self._cache.pop(next(iter(self._cache)))
+            p = self._cache[doc.id] = self.detector.prepare(doc)
+        return p
+
+    def compare(self, a: Document, b: Document) -> CompareRow:
+        c = self.detector.compare_prepared(self._prepared(a), self._prepared(b))
+        line = json.dumps({"a": a.id, "b": b.id, **to_dict(c)}, ensure_ascii=False)
+        return CompareRow(a.id, b.id, c.verdict, line)
+
+
+def clusters_of(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Stage 5 kernel: connected components (union-find); each id maps to its component's smallest id."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        root = x
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            if rb < ra:
+                ra, rb = rb, ra
+            parent[rb] = ra
+    return {x: find(x) for x in list(parent)}
+
+
+def cluster_lines(labels: Mapping[str, str]) -> list[str]:
+    """Reprint clusters as JSONL lines, ordered by their smallest member: ``{"cluster", "size", "members"}``."""
+    groups: dict[str, list[str]] = {}
+    for x, root in labels.items():
+        groups.setdefault(root, []).append(x)
+    return [
+        json.dumps({"cluster": n, "size": len(m), "members": sorted(m)}, ensure_ascii=False)
+        for n, (_, m) in enumerate(sorted(groups.items()))
+    ]
+
+
+def checkpoint_key(input_path: str, settings: Settings, options: BatchOptions, engine: str) -> dict[str, Any]:
+    """What a checkpoint was made from; a resume with a different key is refused."""
+    try:
+        st = os.stat(input_path)
+        ident = f"{st.st_size}:{st.st_mtime_ns}"
+    except OSError:  # a remote path (hdfs://, s3a://): Spark checks it
+        ident = "remote"
+    return {
+        "input": str(input_path),
+        "input_stat": ident,
+        "settings": settings.digest(),
+        "options": asdict(options),
+        "engine": engine,
+    }
+
+
+# --------------------------------------------------------------------------- local engine
+
+
+def read_corpus(path: str) -> tuple[list[Document], int]:
+    """Documents of a JSONL or Parquet corpus and the number of rejected records.
+
+    A record that is not a JSON object, or has no ``id`` or no ``text``, is logged with its line and
+    skipped; a repeated id is an error (pairs are keyed by id).
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"corpus {path} does not exist; give a .jsonl or .parquet file (or a Parquet folder)")
+    docs: list[Document] = []
+    rejected = 0
+    if p.is_dir() or p.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(p, columns=None)
+        if "id" not in table.column_names or "text" not in table.column_names:
+            raise InputError(f'{path}: Parquet corpus needs "id" and "text" columns, has {table.column_names}')
+        cols = [c for c in DOC_FIELDS if c in table.column_names]
+        for n, rec in enumerate(table.select(cols).to_pylist()):
+            try:
+                docs.append(document_from_record(rec, where=f"{path} row {n}"))
+            except InputError as exc:
+                rejected += 1
+                log.warning("skipped: %s", exc)
+    else:
+        with open(p, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{n}"
+                try:
+                    obj = json.loads(line)
+                    if not isinstance(obj, dict):
+                        raise InputError(f"{where}: expected a JSON object per line")
+                    docs.append(document_from_record(obj, where=where))
+                except (json.JSONDecodeError, InputError) as exc:
+                    rejected += 1
+                    log.warning("skipped: %s", exc)
+    check_unique_ids([d.id for d in docs], where=path)
+    return docs, rejected
+
+
+def check_unique_ids(ids: Sequence[str], *, where: str) -> None:
+    seen: set[str] = set()
+    dup = [x for x in ids if x in seen or seen.add(x)]  # type: ignore[func-returns-value]
+    if dup:
+        raise InputError(
+            f"{where}: {len(dup)} repeated document ids (first: {sorted(set(dup))[:3]}); "
+            "ids must be unique in a scan: de-duplicate the corpus or make the ids unique"
+        )
+
+
+def local_candidates(rows: Sequence[FingerprintRow], options: BatchOptions) -> list[tuple[str, str, int]]:
+    """Stage 2 on one machine: ``(a, b, via)`` sorted, with the same rules as the Spark joins."""
+    o = options
+    ids = [r.id for r in rows]
+    via: dict[tuple[str, str], int] = {}
+
+    def add(a: str, b: str, bit: int) -> None:
+        key = (a, b) if a < b else (b, a)
+        via[key] = via.get(key, 0) | bit
+
+    if rows:
+        keys = np.array([r.keys for r in rows], dtype=np.int64)
+        for i, j in candidate_pairs(keys, max_bucket=o.max_bucket).tolist():
+            add(ids[i], ids[j], VIA_LSH)
+    by_fp: dict[int, list[str]] = {}
+    for r in rows:
+        for f in r.fps:
+            by_fp.setdefault(f, []).append(r.id)
+    shared: dict[tuple[str, str], int] = {}
+    for members in by_fp.values():
+        if 2 <= len(members) <= o.max_fingerprint_df:
+            for pair in bucket_pairs(members):
+                shared[pair] = shared.get(pair, 0) + 1
+    for (a, b), count in shared.items():
+        if count >= o.min_shared_fingerprints:
+            add(a, b, VIA_WINNOW)
+    if o.semantic:
+        vec = {r.id: r.vec for r in rows}
+        buckets: dict[tuple[int, int], list[str]] = {}
+        for r in rows:
+            for band, k in enumerate(r.simkeys):
+                buckets.setdefault((band, k), []).append(r.id)
+        sem: set[tuple[str, str]] = set()
+        for members in buckets.values():
+            if 2 <= len(members) <= o.max_bucket:
+                sem.update(bucket_pairs(members))
+        for a, b in sem:
+            if pair_cosine(vec[a], vec[b]) >= o.semantic_threshold:
+                add(a, b, VIA_SEMANTIC)
+    return sorted((a, b, v) for (a, b), v in via.items())
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(settings: Settings, docs: dict[str, Document]) -> None:
+    _WORKER["comparer"] = PairComparer(settings)
+    _WORKER["docs"] = docs
+
+
+def _compare_chunk(pairs: list[tuple[str, str]]) -> list[CompareRow]:
+    comparer: PairComparer = _WORKER["comparer"]
+    docs: dict[str, Document] = _WORKER["docs"]
+    return [comparer.compare(docs[a], docs[b]) for a, b in pairs]
+
+
+def local_compare(
+    pairs: Sequence[tuple[str, str]], docs: dict[str, Document], settings: Settings, *, workers: int = 1
+) -> list[CompareRow]:
+    """Stage 3 on one machine; ``workers > 1`` forks processes that share ``docs`` copy-on-write."""
+    # Chunks of 32 pairs keep a document's pairs mostly in one worker (its prepare cache) and
+    # the pool busy to the end: at ~10 ms a compare a chunk is ~0.3 s.
+    chunks = [list(pairs[i : i + 32]) for i in range(0, len(pairs), 32)]
+    if workers == 1 or len(chunks) < 2:
+        _init_worker(settings, docs)
+        return [row for ch in chunks for row in _compare_chunk(ch)]
+    import multiprocessing as mp
+
+    with mp.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(settings, docs)) as pool:
+        return [row for part in pool.imap(_compare_chunk, chunks) for row in part]
+
+
+class LocalCheckpoints:
+    """Parquet per stage under ``root/<stage>/part-00000.parquet`` plus ``_SUCCESS`` (Spark's layout)."""
+
+    def __init__(self, root: str | None, key: dict[str, Any]) -> None:
+        self.root = None if root is None else Path(root)
+        if self.root is None:
+            return
+        manifest = self.root / "_manifest.json"
+        if manifest.exists():
+            old = json.loads(manifest.read_text())
+            if old != key:
+                diff = sorted(k for k in key if old.get(k) != key[k])
+                raise ConfigError(
+                    f"checkpoint folder {root} was made by another run (different {', '.join(diff)}); "
+                    "use a new --checkpoint-dir or delete this one to start over"
+                )
+        else:
+            self.root.mkdir(parents=True, exist_ok=True)
+            manifest.write_text(json.dumps(key, sort_keys=True))
+
+    def done(self, stage: str) -> bool:
+        return self.root is not None and (self.root / stage / "_SUCCESS").exists()
+
+    def save(self, stage: str, columns: dict[str, list[Any]], types: dict[str, Any]) -> None:
+        if self.root is None:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        d = self.root / stage
+        d.mkdir(parents=True, exist_ok=True)
+        table = pa.table({k: pa.array(v, type=types[k]) for k, v in columns.items()})
+        pq.write_table(table, d / "part-00000.parquet")
+        (d / "_SUCCESS").write_text("")
+
+    def load(self, stage: str) -> dict[str, list[Any]]:
+        import pyarrow.parquet as pq
+
+        assert self.root is not None
+        return pq.read_table(self.root / stage).to_pydict()
+
+
+def run_local(
+    input_path: str,
+    output_path: str,
+    *,
+    settings: Settings,
+    options: BatchOptions,
+    workers: int,
+    checkpoint_dir: str | None,
+    include_all: bool,
+    clusters_path: str | None,
+    stop_after: str | None,
+) -> ScanSummary:
+    """The five stages in this process (see :func:`scan_corpus`)."""
+    import pyarrow as pa
+
+    timer = Timer()
+    docs, rejected = read_corpus(input_path)
+    by_id = {d.id: d for d in docs}
+    ck = LocalCheckpoints(checkpoint_dir, checkpoint_key(input_path, settings, options, "local"))
+    resumed: list[str] = []
+    i64, s_ = pa.int64(), pa.string()
+    counts = {"candidates": 0, "compared": 0, "reuse": 0, "passages": 0, "clusters": 0}
+
+    def stopped(stage: str) -> ScanSummary | None:
+        if stop_after != stage:
+            return None
+        return ScanSummary("local", output_path, len(docs), rejected, counts["candidates"], counts["compared"],
+                           0, counts["reuse"], counts["passages"], counts["clusters"], timer.seconds(),
+                           stop_after, tuple(resumed))  # fmt: skip
+
+    # 1. fingerprint
+    if ck.done("fingerprint"):
+        resumed.append("fingerprint")
+        t = ck.load("fingerprint")
+        fps = [FingerprintRow(*r) for r in zip(t["id"], t["keys"], t["fps"], t["simkeys"], t["vec"], strict=True)]
+    else:
+        fper = Fingerprinter(settings, options)
+        fps = [r for i in range(0, len(docs), 512) for r in fper.rows(docs[i : i + 512])]
+        ck.save("fingerprint", {f: [getattr(r, f) for r in fps] for f in ("id", "keys", "fps", "simkeys", "vec")},
+                {"id": s_, "keys": pa.list_(i64), "fps": pa.list_(i64), "simkeys": pa.list_(i64),
+                 "vec": pa.list_(pa.float32())})  # fmt: skip
+    if (early := stopped("fingerprint")) is not None:
+        return early
+    # 2. candidates
+    if ck.done("candidates"):
+        resumed.append("candidates")
+        t = ck.load("candidates")
+        cands = list(zip(t["a"], t["b"], t["via"], strict=True))
+    else:
+        cands = local_candidates(fps, options)
+        ck.save("candidates", {"a": [c[0] for c in cands], "b": [c[1] for c in cands], "via": [c[2] for c in cands]},
+                {"a": s_, "b": s_, "via": pa.int32()})  # fmt: skip
+    counts["candidates"] = len(cands)
+    if (early := stopped("candidates")) is not None:
+        return early
+    # 3. compare
+    if ck.done("compare"):
+        resumed.append("compare")
+        t = ck.load("compare")
+        compared = [CompareRow(*r) for r in zip(t["a"], t["b"], t["verdict"], t["line"], strict=True)]
+    else:
+        compared = local_compare([(a, b) for a, b, _ in cands], by_id, settings, workers=workers)
+        ck.save("compare", {f: [getattr(r, f) for r in compared] for f in ("a", "b", "verdict", "line")},
+                {"a": s_, "b": s_, "verdict": s_, "line": s_})  # fmt: skip
+    counts["compared"] = len(compared)
+    reuse = [r for r in compared if r.verdict in REUSE_VERDICTS]
+    counts["reuse"] = len(reuse)
+    if (early := stopped("compare")) is not None:
+        return early
+    # 4. passages
+    if ck.done("passages"):
+        resumed.append("passages")
+        n_passages = len(ck.load("passages")["a"])
+    else:
+        prow = [p for r in reuse for p in passage_rows(r)]
+        n_passages = len(prow)
+        ck.save("passages", {f: [getattr(p, f) for p in prow] for f in PassageRow.__slots__},
+                {"a": s_, "b": s_, "n": pa.int32(), "type": s_, "a_start": i64, "a_end": i64,
+                 "b_start": i64, "b_end": i64, "score": pa.float64()})  # fmt: skip
+    counts["passages"] = n_passages
+    if (early := stopped("passages")) is not None:
+        return early
+    # 5. clusters
+    if ck.done("clusters"):
+        resumed.append("clusters")
+        t = ck.load("clusters")
+        labels = dict(zip(t["id"], t["cluster"], strict=True))
+    else:
+        labels = clusters_of((r.a, r.b) for r in reuse)
+        ck.save("clusters", {"id": sorted(labels), "cluster": [labels[x] for x in sorted(labels)]},
+                {"id": s_, "cluster": s_})  # fmt: skip
+    counts["clusters"] = len(set(labels.values()))
+    lines = [r.line for r in compared if include_all or r.verdict in REUSE_VERDICTS]
+    write_lines(output_path, lines)
+    if clusters_path is not None:
+        write_lines(clusters_path, cluster_lines(labels))
+    return ScanSummary("local", output_path, len(docs), rejected, len(cands), len(compared), len(lines),
+                       len(reuse), n_passages, counts["clusters"], timer.seconds(), None, tuple(resumed))  # fmt: skip
+
+
+def write_lines(path: str, lines: Iterable[str]) -> int:
+    """Write lines atomically (a temporary file renamed), so a crash never leaves half an output."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    n = 0
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for line in lines:
+            fh.write(line)
+            fh.write("\n")
+            n += 1
+    os.replace(tmp, path)
+    return n
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def scan_corpus(
+    input_path: str | os.PathLike[str],
+    output_path: str | os.PathLike[str],
+    *,
+    engine: Engine = "local",
+    settings: Settings | None = None,
+    workers: int = 1,
+    checkpoint_dir: str | os.PathLike[str] | None = None,
+    include_all: bool = False,
+    clusters_path: str | os.PathLike[str] | None = None,
+    options: BatchOptions | None = None,
+    stop_after: str | None = None,
+    master: str | None = None,
+) -> ScanSummary:
+    """Scan a JSONL or Parquet corpus for reuse pairs and write them as JSONL, sorted by ``(a, b)``.
+
+    Args:
+        input_path: ``.jsonl`` / ``.json`` (one object per line) or ``.parquet`` (file or folder).
+        output_path: the JSONL output (scan contract); written even when no pair is found.
+        engine: ``"local"`` (this process, plus ``workers`` processes) or ``"spark"``.
+        workers: local processes, or the ``N`` of Spark ``local[N]`` when no master is given.
+        checkpoint_dir: Parquet per finished stage; re-running with the same folder resumes.
+        include_all: also write ``same-story`` and ``unrelated`` pairs.
+        clusters_path: also write reprint clusters (JSONL) there.
+        stop_after: stop after this stage (a stage name); used to test resuming.
+        master: Spark master URL (default ``local[workers]``, or spark-submit's).
+    """
+    s = settings or Settings()
+    o = options or BatchOptions()
+    if stop_after is not None and stop_after not in STAGES:
+        raise ConfigError(f"stop_after must be one of {', '.join(STAGES)}, got {stop_after!r}")
+    if workers < 1:
+        raise ConfigError(f"workers must be >= 1, got {workers}")
+    if engine == "local":
+        return run_local(
+            str(input_path), str(output_path), settings=s, options=o, workers=workers,
+            checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir), include_all=include_all,
+            clusters_path=None if clusters_path is None else str(clusters_path), stop_after=stop_after,
+        )  # fmt: skip
+    if engine == "spark":
+        from retold.spark.engine import run_spark
+
+        return run_spark(
+            str(input_path), str(output_path), settings=s, options=o, workers=workers,
+            checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir), include_all=include_all,
+            clusters_path=None if clusters_path is None else str(clusters_path), stop_after=stop_after,
+            master=master,
+        )  # fmt: skip
+    raise ConfigError(f"engine must be 'local' or 'spark', got {engine!r}")
+
+
+@dataclass(slots=True)
+class Timer:
+    """Wall time of a run (mutable on purpose: it is a stopwatch, not a result)."""
+
+    start: float = field(default_factory=time.perf_counter)
+
+    def seconds(self) -> float:
+        return round(time.perf_counter() - self.start, 3)
+
+
+__all__ = [
+    "STAGES",
+    "BatchOptions",
+    "CompareRow",
+    "FingerprintRow",
+    "Fingerprinter",
+    "PairComparer",
+    "PassageRow",
+    "ScanSummary",
+    "bucket_pairs",
+    "checkpoint_key",
+    "cluster_lines",
+    "clusters_of",
+    "document_from_record",
+    "pair_cosine",
+    "passage_rows",
+    "scan_corpus",
+    "simhash_keys",
+]
