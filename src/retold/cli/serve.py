@@ -1,0 +1,76 @@
+"""``retold serve [DB]``: the REST API and the web page, on uvicorn.
+
+Binds to 127.0.0.1 by default; the page then accepts only ``localhost``/``127.0.0.1`` Host headers
+(a guard against DNS rebinding). Writes need ``--token`` or ``RETOLD_TOKEN``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import click
+
+from retold.config import Settings
+from retold.web.options import LOOPBACK_HOSTS, ServiceOptions
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command()
+@click.argument("db", required=False, type=click.Path(dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; keep loopback unless you need otherwise.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--token", envvar="RETOLD_TOKEN", default=None, help="Bearer token for POST/DELETE /api/documents (or RETOLD_TOKEN).")
+@click.option("--embedder", "backend", type=click.Choice(["minilm", "hash"]), default=None,
+              help="Sentence embedder: the real model (default) or the fast hashing fake.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Threads for compare and query work.")
+@click.option("--max-body", "max_body", default=2 * 1024 * 1024, show_default=True, type=click.IntRange(1),
+              help="Largest request body in bytes (413 beyond).")
+@click.option("--max-docs", "max_docs", default=100, show_default=True, type=click.IntRange(1),
+              help="Most documents in one POST /api/documents.")
+@click.option("--timeout", "timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a compare or query may run before the request answers 503.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(
+    db: str | None,
+    host: str,
+    port: int,
+    token: str | None,
+    backend: str | None,
+    workers: int,
+    max_body: int,
+    max_docs: int,
+    timeout: float,
+    log_level: str,
+) -> None:
+    """Serve the REST API and the side-by-side page at http://HOST:PORT/ (API docs at /docs)."""
+    import uvicorn
+
+    from retold.web.app import create_app
+
+    settings = Settings()
+    if backend is not None:
+        settings = settings.replace(embed={"backend": backend})
+    loopback = _is_loopback(host)
+    options = ServiceOptions(
+        max_body_bytes=max_body,
+        max_documents=max_docs,
+        timeout_s=timeout,
+        workers=workers,
+        token=token or None,
+        allowed_hosts=(*LOOPBACK_HOSTS, "[::1]") if loopback else None,
+    )
+    if not loopback:
+        click.echo(f"warning: listening on {host}, reachable from other machines; the API has no TLS", err=True)
+    app = create_app(db, settings=settings, options=options)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"retold: serving on http://{shown}:{port}/ (API docs at /docs); Ctrl-C stops", err=True)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_keep_alive=5, server_header=False)

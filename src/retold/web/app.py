@@ -1,0 +1,290 @@
+"""``create_app()``: the REST API, the page at ``/`` and offline API docs at ``/docs``.
+
+Routes (all JSON):
+
+=======================  ===========================================================  =======
+route                    does                                                         auth
+=======================  ===========================================================  =======
+POST /api/compare        ``{"a": A, "b": B}`` → the compare JSON contract              –
+POST /api/query          one article against the store → ranked matches               –
+GET  /api/documents/ID   one stored document, with its text                           –
+POST /api/documents      add documents to the store                                   bearer
+DELETE /api/documents/ID remove one                                                   bearer
+GET  /api/clusters       reprint clusters with dates, for the timeline                –
+GET  /api/health         status, version, store size, embedder                        –
+=======================  ===========================================================  =======
+
+Errors map to statuses with the library's message as ``detail``: InputError 422, NotFoundError
+404, SettingsMismatchError 409, other StoreError 503, overload and timeouts 503, body limits 413.
+
+>>> from fastapi.testclient import TestClient
+>>> from retold.config import Settings
+>>> app = create_app(settings=Settings().replace(embed={"backend": "hash"}))
+>>> with TestClient(app) as client:
+...     client.get("/api/health").json()["status"]
+'ok'
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+import retold
+from retold.config import Settings
+from retold.embed import Embedder
+from retold.errors import (
+    DocumentTooLargeError,
+    InputError,
+    NotFoundError,
+    RetoldError,
+    SettingsMismatchError,
+    StoreError,
+)
+from retold.pipeline import Detector
+from retold.report.json import to_dict
+from retold.web.corpus import CorpusBackend, open_backend
+from retold.web.limits import LimitsMiddleware, SecurityHeadersMiddleware
+from retold.web.options import ServiceOptions
+from retold.web.schemas import AddRequest, CompareRequest, QueryRequest, to_document
+from retold.web.workers import JobTimeout, Overloaded, Workers
+
+log = logging.getLogger("retold.web")
+
+STATIC = Path(str(files("retold.web") / "static"))
+
+_bearer = HTTPBearer(auto_error=False, description="The token given to `retold serve --token` or RETOLD_TOKEN.")
+
+
+class _State:
+    """What the routes share: settings, one detector, the pools and the optional corpus."""
+
+    def __init__(
+        self, settings: Settings, detector: Detector, options: ServiceOptions, corpus: CorpusBackend | None
+    ) -> None:
+        self.settings = settings
+        self.detector = detector
+        self.options = options
+        self.corpus = corpus
+        self.workers = Workers(workers=options.workers, max_pending=options.max_pending, timeout_s=options.timeout_s)
+
+
+def create_app(
+    db: str | Path | None = None,
+    *,
+    settings: Settings | None = None,
+    options: ServiceOptions | None = None,
+    embedder: Embedder | None = None,
+    corpus: CorpusBackend | None = None,
+) -> FastAPI:
+    """Build the service. ``db`` is a store path (None: compare only, the store routes answer 503).
+
+    Args:
+        db: path of a store made by ``retold add``; opened on start-up.
+        settings: pipeline settings (use ``embed={"backend": "hash"}`` for a fast, model-free service).
+        options: limits, workers and the write token.
+        embedder: an Embedder to use instead of the one ``settings`` names (tests, benchmarks).
+        corpus: a ready CorpusBackend instead of ``db`` (tests).
+    """
+    settings = settings or Settings()
+    options = options or ServiceOptions()
+    detector = Detector(settings, embedder=embedder)
+    state = _State(settings, detector, options, corpus)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if state.corpus is None and db is not None:
+            state.corpus = open_backend(db, settings=settings, detector=detector)
+        state.workers = Workers(workers=options.workers, max_pending=options.max_pending, timeout_s=options.timeout_s)
+        # Load the embedder now (MiniLM: ~10 s of imports) so the first request does not pay for it.
+        await state.workers.run(lambda: detector.embedder)
+        try:
+            yield
+        finally:
+            state.workers.shutdown()
+            if state.corpus is not None and state.corpus is not corpus:
+                state.corpus.close()
+                state.corpus = None
+
+    app = FastAPI(
+        title="retold",
+        version=retold.__version__,
+        summary="Find news articles that reuse other articles, and show how they were changed.",
+        lifespan=lifespan,
+        docs_url=None,  # the stock pages load Swagger/ReDoc from a CDN; /docs is served locally below
+        redoc_url=None,
+    )
+    app.state.retold = state
+    app.add_middleware(LimitsMiddleware, max_body_bytes=options.max_body_bytes, body_timeout_s=options.body_timeout_s)
+    if options.allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(options.allowed_hosts))
+    app.add_middleware(SecurityHeadersMiddleware)
+    _add_error_handlers(app)
+    _add_api_routes(app)
+    _add_page_routes(app)
+    return app
+
+
+def _state(request: Request) -> _State:
+    state: _State = request.app.state.retold
+    return state
+
+
+def _corpus(state: _State) -> CorpusBackend:
+    if state.corpus is None:
+        raise HTTPException(
+            503, "no store is open: start the service with a store, e.g. `retold serve corpus.db` (make one with `retold add`)"
+        )
+    return state.corpus
+
+
+def _require_token(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    token = _state(request).options.token
+    if token is None:
+        raise HTTPException(403, "writes are disabled: start the service with --token or RETOLD_TOKEN to allow them")
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise HTTPException(401, "send the write token as `Authorization: Bearer <token>`",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(creds.credentials.encode(), token.encode()):
+        raise HTTPException(403, "wrong token")
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    def handler(status: int, headers: dict[str, str] | None = None) -> Any:
+        async def handle(request: Request, exc: Exception) -> JSONResponse:
+            return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+
+        return handle
+
+    app.add_exception_handler(DocumentTooLargeError, handler(413))
+    app.add_exception_handler(InputError, handler(422))
+    app.add_exception_handler(NotFoundError, handler(404))
+    app.add_exception_handler(SettingsMismatchError, handler(409))
+    app.add_exception_handler(StoreError, handler(503))
+
+    async def overloaded(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "the service is busy: too many requests are queued; retry in a second"},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+
+    async def timed_out(request: Request, exc: Exception) -> JSONResponse:
+        seconds = exc.seconds if isinstance(exc, JobTimeout) else 0
+        return JSONResponse(
+            {"detail": f"the work took longer than {seconds:g} s; send shorter texts or start with a larger --timeout"},
+            status_code=503,
+        )
+
+    async def other(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    app.add_exception_handler(Overloaded, overloaded)
+    app.add_exception_handler(JobTimeout, timed_out)
+    app.add_exception_handler(RetoldError, other)
+
+
+def _add_api_routes(app: FastAPI) -> None:
+    @app.get("/api/health", tags=["service"])
+    async def health(request: Request) -> dict[str, Any]:
+        """Liveness and what the service runs with. Answers from the event loop, never queued."""
+        state = _state(request)
+        return {
+            "status": "ok",
+            "version": retold.__version__,
+            "embedder": state.detector.embedder.name,
+            "store": state.corpus.describe() if state.corpus is not None else None,
+            "writes": state.options.allows_writes,
+            "pending": state.workers.pending,
+            "limits": {
+                "max_body_bytes": state.options.max_body_bytes,
+                "max_documents": state.options.max_documents,
+                "timeout_s": state.options.timeout_s,
+                "max_document_chars": state.settings.ingest.max_document_chars,
+            },
+        }
+
+    @app.post("/api/compare", tags=["compare"])
+    async def compare(
+        body: CompareRequest,
+        request: Request,
+        include_text: Annotated[bool, Query(description="Add the passage and document texts.")] = False,
+    ) -> dict[str, Any]:
+        """Compare two articles: the same JSON as ``retold compare --json`` (see docs/json.md)."""
+        state = _state(request)
+        limit = state.settings.ingest.max_document_chars
+        a = to_document(body.a, default_id="a", max_chars=limit)
+        b = to_document(body.b, default_id="b", max_chars=limit)
+        comparison = await state.workers.run(state.detector.compare, a, b)
+        return to_dict(comparison, include_text=include_text)
+
+    @app.post("/api/query", tags=["store"])
+    async def query(body: QueryRequest, request: Request) -> dict[str, Any]:
+        """Check one article against the store: its likely sources and copies, best first."""
+        state = _state(request)
+        backend = _corpus(state)
+        doc = to_document(body.document, default_id="query", max_chars=state.settings.ingest.max_document_chars)
+        return await state.workers.run(backend.query, doc, body.top_k)
+
+    @app.get("/api/documents/{doc_id:path}", tags=["store"])
+    async def get_document(doc_id: str, request: Request) -> dict[str, Any]:
+        """One stored document with its text and metadata."""
+        state = _state(request)
+        return await state.workers.run(_corpus(state).get_document, doc_id)
+
+    @app.post("/api/documents", tags=["store"], status_code=201, dependencies=[Depends(_require_token)])
+    async def add_documents(body: AddRequest, request: Request) -> dict[str, Any]:
+        """Add documents (bearer token). At most ``max_documents`` per request; one writer at a time."""
+        state = _state(request)
+        n, most = len(body.documents), state.options.max_documents
+        if n > most:
+            raise HTTPException(413, f"{n} documents in one request; the limit is {most}: send them in batches")
+        if n == 0:
+            raise HTTPException(422, 'no documents: send {"documents": [{"id": ..., "text": ...}, ...]}')
+        limit = state.settings.ingest.max_document_chars
+        docs = [to_document(d, default_id=f"doc-{i}", max_chars=limit) for i, d in enumerate(body.documents)]
+        return await state.workers.run(_corpus(state).add_documents, docs, write=True)
+
+    @app.delete("/api/documents/{doc_id:path}", tags=["store"], dependencies=[Depends(_require_token)])
+    async def delete_document(doc_id: str, request: Request) -> dict[str, Any]:
+        """Remove one document (bearer token)."""
+        state = _state(request)
+        return await state.workers.run(_corpus(state).delete_document, doc_id, write=True)
+
+    @app.get("/api/clusters", tags=["store"])
+    async def clusters(
+        request: Request, limit: Annotated[int, Query(ge=1, le=10_000, description="Most clusters.")] = 200
+    ) -> dict[str, Any]:
+        """Reprint clusters: groups of documents that reuse one another, with dates for a timeline."""
+        state = _state(request)
+        return await state.workers.run(_corpus(state).clusters, limit)
+
+
+def _add_page_routes(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> FileResponse:
+        # A small local renderer of /openapi.json: works offline, unlike the stock Swagger UI page.
+        return FileResponse(STATIC / "docs.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> RedirectResponse:
+        return RedirectResponse("/docs")

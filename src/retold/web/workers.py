@@ -1,0 +1,79 @@
+"""CPU and store work off the event loop: bounded pools, a deadline per job, load shedding.
+
+Two pools: ``cpu`` (compare, query; ``workers`` threads) and ``writer`` (one thread), so SQLite
+sees one writer at a time while readers carry on in the CPU pool (the store runs in WAL mode).
+The event loop only parses requests and serialises answers, so ``/api/health`` keeps answering
+in milliseconds while every worker is busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Overloaded(Exception):
+    """More jobs are pending than ``max_pending``: the caller should retry shortly (503)."""
+
+
+class JobTimeout(Exception):
+    """A job ran past its deadline (503); its thread finishes in the background."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+class Workers:
+    """Runs blocking callables in bounded thread pools with a deadline.
+
+    >>> import asyncio
+    >>> w = Workers(workers=1, max_pending=4, timeout_s=5)
+    >>> asyncio.run(w.run(sum, [1, 2, 3]))
+    6
+    >>> w.shutdown()
+    """
+
+    def __init__(self, *, workers: int, max_pending: int, timeout_s: float) -> None:
+        self.cpu = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="retold-cpu")
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retold-writer")
+        self.max_pending = max_pending
+        self.timeout_s = timeout_s
+        self._pending = 0
+        self._lock = threading.Lock()
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    async def run(self, fn: Callable[..., T], *args: object, write: bool = False) -> T:
+        """``fn(*args)`` in a worker thread; raises Overloaded or JobTimeout instead of queueing forever."""
+        with self._lock:
+            if self._pending >= self.max_pending:
+                raise Overloaded
+            self._pending += 1
+        try:
+            pool = self.writer if write else self.cpu
+            future = pool.submit(fn, *args)
+        except BaseException:
+            self._release()
+            raise
+        future.add_done_callback(lambda _f: self._release())
+        try:
+            # shield: a timeout must not cancel the concurrent future's bookkeeping, only stop waiting.
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout=self.timeout_s)
+        except TimeoutError:
+            raise JobTimeout(self.timeout_s) from None
+
+    def _release(self) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    def shutdown(self) -> None:
+        self.cpu.shutdown(wait=False, cancel_futures=True)
+        self.writer.shutdown(wait=True)
