@@ -1,0 +1,321 @@
+"""Stream documents out of corpus files: directories, text, JSON, JSONL, CSV, HTML and WARC.
+
+:func:`iter_records` yields one :class:`Record` per record read, in a stable order, holding either
+a :class:`~retold.types.Document` or the reason it was rejected (with file and line, or WARC
+offset). It never raises for a bad record, so a run goes on and its summary adds up:
+``read == stored + rejected``. Memory stays flat: JSONL and CSV are read a line at a time, WARC
+one record at a time; only single ``.txt``/``.json``/``.html`` files are read whole.
+
+Document ids (a contract scripts rely on): the record's id field when it has one; for a file, its
+path relative to the directory given (``sport/199.txt``) or its name when given directly; a JSONL
+or CSV record without an id gets ``file:line``; a WARC record its target URI.
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "a.jsonl").write_text('{"id": "x", "text": "Hello there."}\\n{"body": 1}\\n')
+>>> [(r.doc.id if r.doc else None, r.error is not None) for r in iter_records([d])]
+[('x', False), (None, True)]
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, Any
+
+from retold.config import IngestSettings
+from retold.errors import DocumentTooLargeError, InputError
+from retold.ingest import decode_bytes, document_from_mapping, read_document
+from retold.types import Document
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+# Big CSV fields: news bodies routinely exceed the csv module's 128 KiB default.
+csv.field_size_limit(2**31 - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMap:
+    """Which JSONL/CSV field holds what (``--id-field``, ``--text-field``, …)."""
+
+    id: str = "id"
+    text: str = "text"
+    date: str = "date"
+    title: str = "title"
+    url: str = "url"
+    outlet: str = "outlet"
+
+    def apply(self, obj: dict[str, Any]) -> dict[str, Any]:
+        out = dict(obj)
+        for canonical in ("id", "text", "date", "title", "url", "outlet"):
+            src = getattr(self, canonical)
+            if src != canonical:
+                out.pop(src, None)
+                out[canonical] = obj.get(src)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record read: a document, or ``error`` saying where and why it was rejected."""
+
+    origin: str
+    doc: Document | None = None
+    error: str | None = None
+
+
+def kind_of(path: Path) -> str:
+    """The reader for a file, by suffix: txt, json, jsonl, csv, tsv, html or warc."""
+    name = path.name.lower()
+    if name.endswith((".warc", ".warc.gz", ".arc.gz")):
+        return "warc"
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv"):
+        return suffix[1:]
+    if suffix == ".json":
+        return "json"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    return "txt"
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
+    """``(file, id prefix)`` for every file under ``paths``, sorted, hidden files skipped."""
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    if not f.startswith("."):
+                        full = Path(root) / f
+                        yield full, full.relative_to(path).as_posix()
+        elif path.exists():
+            yield path, path.name
+        else:
+            raise InputError(f"no such file or directory: {path}")
+
+
+def iter_records(
+    paths: Iterable[str | Path],
+    *,
+    fields: FieldMap | None = None,
+    settings: IngestSettings | None = None,
+) -> Iterator[Record]:
+    """Every record of every file under ``paths`` (see the module docstring)."""
+    fm = fields or FieldMap()
+    st = settings or IngestSettings()
+    for path, rel in iter_files(paths):
+        kind = kind_of(path)
+        try:
+            if kind == "jsonl":
+                recs: Iterable[Record] = _jsonl(path, rel, fm, st)
+            elif kind in ("csv", "tsv"):
+                recs = _csv(path, rel, fm, st, delimiter="\t" if kind == "tsv" else ",")
+            elif kind == "warc":
+                recs = _warc(path, rel, st)
+            else:
+                recs = [_single(path, rel, kind, st)]
+            for r in recs:
+                yield _check(r, st)
+        except InputError as exc:  # the file as a whole is unreadable: one rejected record
+            yield Record(origin=str(path), error=str(exc))
+        except OSError as exc:
+            yield Record(origin=str(path), error=f"cannot read {path}: {exc.strerror or exc}")
+
+
+def _check(r: Record, st: IngestSettings) -> Record:
+    if r.doc is None:
+        return r
+    if len(r.doc.text) > st.max_document_chars:
+        err = DocumentTooLargeError(
+            f"{r.origin}: document {r.doc.id!r} has {len(r.doc.text):,} characters, more than "
+            f"ingest.max_document_chars = {st.max_document_chars:,}; raise it (RETOLD_INGEST__MAX_DOCUMENT_CHARS) "
+            "or split the document"
+        )
+        return Record(origin=r.origin, error=str(err))
+    if not r.doc.text.strip():
+        return Record(origin=r.origin, error=f"{r.origin}: document {r.doc.id!r} has no text; skipped")
+    return r
+
+
+def _single(path: Path, rel: str, kind: str, st: IngestSettings) -> Record:
+    origin = str(path)
+    try:
+        if kind == "html":
+            raw = path.read_bytes()
+            text = decode_bytes(raw, where=origin, encoding=st.encoding)
+            doc = html_document(text, id=rel, where=origin)
+        else:
+            doc = read_document(path, encoding=st.encoding)
+            doc = replace(doc, id=rel) if kind == "txt" or doc.id == path.name else doc
+    except InputError as exc:
+        return Record(origin=origin, error=str(exc))
+    return Record(origin=origin, doc=doc)
+
+
+def html_document(html: str, *, id: str, where: str, url: str | None = None) -> Document:
+    """Main text and metadata of an HTML page (trafilatura); InputError when it has no main text."""
+    try:
+        import trafilatura
+    except ImportError as exc:  # pragma: no cover
+        raise InputError(f"{where}: reading HTML needs the `corpus` extra (pip install 'retold[corpus]')") from exc
+    got = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    data: dict[str, Any] = {}
+    if got is not None:
+        data = got.as_dict() if hasattr(got, "as_dict") else dict(got)
+    text = data.get("text")
+    if not text or not str(text).strip():
+        raise InputError(f"{where}: no main text found in the HTML (is it a navigation or an empty page?)")
+    obj = {
+        "id": id, "text": str(text), "title": data.get("title"), "url": data.get("url") or url,
+        "outlet": data.get("sitename") or data.get("hostname"), "date": data.get("date"),
+    }  # fmt: skip
+    if data.get("author"):
+        obj["author"] = data["author"]
+    try:
+        return document_from_mapping(obj, default_id=id, where=where)
+    except InputError:  # an odd extracted date should not cost the article
+        obj["date"] = None
+        return document_from_mapping(obj, default_id=id, where=where)
+
+
+def _detect_encoding(path: Path, st: IngestSettings) -> str:
+    """The file's encoding from its first 64 KiB: the setting, UTF-8, or charset-normalizer's guess."""
+    if st.encoding:
+        return st.encoding
+    with open(path, "rb") as f:
+        head = f.read(65536)
+    try:
+        head.decode("utf-8")
+        return "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if exc.start > len(head) - 4:  # a character cut by the 64 KiB boundary
+            return "utf-8-sig"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head).best()
+    return best.encoding if best is not None else "utf-8"
+
+
+def _jsonl(path: Path, rel: str, fm: FieldMap, st: IngestSettings) -> Iterator[Record]:
+    enc = _detect_encoding(path, st)
+    with open(path, "rb") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                obj = json.loads(line.decode(enc))
+            except UnicodeDecodeError as exc:
+                yield Record(where, error=f"{where}: cannot decode as {enc} ({exc.reason}); pass --encoding")
+                continue
+            except json.JSONDecodeError as exc:
+                yield Record(where, error=f"{where}: invalid JSON at column {exc.colno}: {exc.msg}")
+                continue
+            if not isinstance(obj, dict):
+                yield Record(where, error=f'{where}: expected a JSON object with a "{fm.text}" field')
+                continue
+            yield _mapped(obj, fm, default_id=f"{rel}:{lineno}", where=where)
+
+
+def _mapped(obj: dict[str, Any], fm: FieldMap, *, default_id: str, where: str) -> Record:
+    m = fm.apply(obj)
+    if not isinstance(m.get("text"), str):
+        have = ", ".join(sorted(obj)[:8]) or "none"
+        return Record(where, error=f'{where}: no text field "{fm.text}" (fields: {have}); set --text-field')
+    try:
+        return Record(where, doc=document_from_mapping(m, default_id=default_id, where=where))
+    except InputError as exc:
+        return Record(where, error=str(exc))
+
+
+def _csv(path: Path, rel: str, fm: FieldMap, st: IngestSettings, *, delimiter: str) -> Iterator[Record]:
+    enc = _detect_encoding(path, st)
+    with open(path, encoding=enc, errors="strict", newline="") as f:
+        reader = csv.DictReader(f, delimiter=delimiter)
+        try:
+            header = reader.fieldnames or []
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: cannot decode as {enc}: {exc.reason}; pass --encoding") from None
+        if fm.text not in header:
+            raise InputError(
+                f"{path}: no column {fm.text!r} for the text (columns: {', '.join(header[:12])}); set --text-field"
+            )
+        start = reader.line_num
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except (csv.Error, UnicodeDecodeError) as exc:
+                where = f"{path}:{reader.line_num}"
+                yield Record(where, error=f"{where}: unreadable CSV row: {exc}")
+                if isinstance(exc, UnicodeDecodeError):
+                    break  # the stream position is lost; the rest of the file is unreadable
+                continue
+            where = f"{path}:{start + 1}"
+            start = reader.line_num
+            if None in row:
+                yield Record(where, error=f"{where}: more fields than the header has; check quoting")
+                continue
+            obj = {k: v for k, v in row.items() if v != "" or k == fm.text}
+            yield _mapped(obj, fm, default_id=f"{rel}:{where.rsplit(':', 1)[1]}", where=where)
+
+
+def _warc(path: Path, rel: str, st: IngestSettings) -> Iterator[Record]:
+    try:
+        from warcio.archiveiterator import ArchiveIterator
+    except ImportError as exc:  # pragma: no cover
+        raise InputError(f"{path}: reading WARC needs the `corpus` extra (pip install 'retold[corpus]')") from exc
+    with open(path, "rb") as f:
+        it = ArchiveIterator(f)
+        try:
+            for rec in it:
+                if rec.rec_type not in ("response", "resource"):
+                    continue
+                ctype = (rec.http_headers.get_header("Content-Type") if rec.http_headers else None) or (
+                    rec.rec_headers.get_header("Content-Type") or ""
+                )
+                if "html" not in ctype.lower():
+                    continue
+                url = rec.rec_headers.get_header("WARC-Target-URI") or f"{rel}@{it.get_record_offset()}"
+                where = f"{path}@{it.get_record_offset()}"
+                payload = rec.content_stream().read()
+                try:
+                    charset = _charset(ctype) or st.encoding
+                    html = decode_bytes(payload, where=where, encoding=charset)
+                    doc = html_document(html, id=url, where=where, url=url)
+                except InputError as exc:
+                    yield Record(where, error=str(exc))
+                    continue
+                yield Record(where, doc=doc)
+        except Exception as exc:  # a truncated or corrupt archive: report where it broke
+            yield Record(f"{path}@{it.get_record_offset()}", error=f"{path}: corrupt WARC near offset "
+                         f"{it.get_record_offset()}: {exc}; the records before it were read")  # fmt: skip
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";"):
+        k, _, v = part.strip().partition("=")
+        if k.lower() == "charset" and v:
+            try:
+                "".encode(v.strip('"'))
+                return v.strip('"')
+            except LookupError:
+                return None
+    return None
+
+
+def open_text(stream: IO[bytes], *, where: str, encoding: str | None = None) -> str:
+    """Read a whole byte stream (e.g. stdin for ``retold query -``) as text."""
+    return decode_bytes(stream.read(), where=where, encoding=encoding)
+
+
+__all__ = ["FieldMap", "Record", "html_document", "iter_files", "iter_records", "kind_of", "open_text"]
