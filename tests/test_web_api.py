@@ -121,7 +121,7 @@ def test_writes_need_the_bearer_token(client: TestClient) -> None:
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
     assert client.post("/api/documents", json=doc, headers={"Authorization": "Bearer wrong-token"}).status_code == 403
     r = client.post("/api/documents", json=doc, headers=AUTH)
-    assert r.status_code == 201 and r.json()["added"] == ["seed-a"]
+    assert r.status_code == 201 and r.json()["ids"] == ["seed-a"] and r.json()["added"] == 1
     assert client.delete("/api/documents/seed-a").status_code == 401
     assert client.delete("/api/documents/seed-a", headers=AUTH).json() == {"deleted": "seed-a"}
     assert client.get("/api/documents/seed-a").status_code == 404
@@ -153,18 +153,19 @@ def test_documents_query_and_clusters(client: TestClient) -> None:
     assert client.get("/api/health").json()["store"]["documents"] == 3
 
     q = client.post("/api/query", json={"document": SEED_B, "top_k": 5}).json()
-    assert {m["document"]["id"] for m in q["matches"]} == {"reprint", "wp"}  # not the bus story
-    wp = next(m for m in q["matches"] if m["document"]["id"] == "wp")
-    assert wp["relation"] == "source"  # the stored, dated original is the source of the query
-    assert wp["comparison"]["verdict"] == "copy"
-    assert q["query"]["text"] == SEED_B
+    assert {h["id"] for h in q["hits"]} == {"reprint", "wp"}  # not the bus story
+    wp = next(h for h in q["hits"] if h["id"] == "wp")
+    assert wp["role"] == "source"  # the stored, dated original is the source of the query
+    assert wp["verdict"] == "copy" and wp["documents"]["b"]["id"] == "wp"
+    assert q["document"]["text"] == SEED_B
 
     cl = client.get("/api/clusters").json()
-    assert cl["total"] == 1
+    assert cl["total"] == 1 and cl["pairs"] == 1
     (cluster,) = cl["clusters"]
     assert [d["id"] for d in cluster["documents"]] == ["wp", "reprint"]  # by date
+    assert cluster["origin"] == "wp"
     assert cluster["first_date"] == "2021-10-31" and cluster["last_date"] == "2021-11-01"
-    assert {(e["source"], e["copy"]) for e in cluster["edges"]} == {("wp", "reprint")}
+    assert [(e["source"], e["copy"], e["directed"]) for e in cluster["edges"]] == [("wp", "reprint", True)]
 
 
 def test_store_routes_without_a_store_say_how_to_start_one() -> None:

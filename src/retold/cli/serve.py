@@ -10,7 +10,7 @@ import ipaddress
 
 import click
 
-from retold.config import Settings
+from retold.cli.common import build_settings, settings_options
 from retold.web.options import LOOPBACK_HOSTS, ServiceOptions
 
 
@@ -28,8 +28,6 @@ def _is_loopback(host: str) -> bool:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; keep loopback unless you need otherwise.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--token", envvar="RETOLD_TOKEN", default=None, help="Bearer token for POST/DELETE /api/documents (or RETOLD_TOKEN).")
-@click.option("--embedder", "backend", type=click.Choice(["minilm", "hash"]), default=None,
-              help="Sentence embedder: the real model (default) or the fast hashing fake.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Threads for compare and query work.")
 @click.option("--max-body", "max_body", default=2 * 1024 * 1024, show_default=True, type=click.IntRange(1),
               help="Largest request body in bytes (413 beyond).")
@@ -39,26 +37,31 @@ def _is_loopback(host: str) -> bool:
               help="Seconds a compare or query may run before the request answers 503.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@settings_options
 def serve(
     db: str | None,
     host: str,
     port: int,
     token: str | None,
-    backend: str | None,
     workers: int,
     max_body: int,
     max_docs: int,
     timeout: float,
     log_level: str,
+    config_path: str | None,
+    embedder: str | None,
+    lexical_only: bool,
 ) -> None:
-    """Serve the REST API and the side-by-side page at http://HOST:PORT/ (API docs at /docs)."""
+    """Serve the REST API and the side-by-side page at http://HOST:PORT/ (API docs at /docs).
+
+    DB is a store made by `retold add` (optional: without one, only compare works). The service
+    uses the store's embedder unless --embedder or --config says otherwise.
+    """
     import uvicorn
 
     from retold.web.app import create_app
 
-    settings = Settings()
-    if backend is not None:
-        settings = settings.replace(embed={"backend": backend})
+    settings = build_settings(config_path, embedder, lexical_only)
     loopback = _is_loopback(host)
     options = ServiceOptions(
         max_body_bytes=max_body,
@@ -70,7 +73,7 @@ def serve(
     )
     if not loopback:
         click.echo(f"warning: listening on {host}, reachable from other machines; the API has no TLS", err=True)
-    app = create_app(db, settings=settings, options=options)
+    app = create_app(db, settings=settings, options=options, strict_settings=bool(embedder or config_path))
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"retold: serving on http://{shown}:{port}/ (API docs at /docs); Ctrl-C stops", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_keep_alive=5, server_header=False)

@@ -54,7 +54,7 @@ from retold.errors import (
 )
 from retold.pipeline import Detector
 from retold.report.json import to_dict
-from retold.web.corpus import CorpusBackend, open_backend
+from retold.web.corpus import CorpusBackend, StoreCorpus, open_backend
 from retold.web.limits import LimitsMiddleware, SecurityHeadersMiddleware
 from retold.web.options import ServiceOptions
 from retold.web.schemas import AddRequest, CompareRequest, QueryRequest, to_document
@@ -87,35 +87,42 @@ def create_app(
     options: ServiceOptions | None = None,
     embedder: Embedder | None = None,
     corpus: CorpusBackend | None = None,
+    strict_settings: bool = False,
 ) -> FastAPI:
     """Build the service. ``db`` is a store path (None: compare only, the store routes answer 503).
 
     Args:
-        db: path of a store made by ``retold add``; opened on start-up.
+        db: path of a store made by ``retold add``. The service adopts the store's signature
+            settings (its embedder, shingles, MinHash) unless ``strict_settings``.
         settings: pipeline settings (use ``embed={"backend": "hash"}`` for a fast, model-free service).
         options: limits, workers and the write token.
         embedder: an Embedder to use instead of the one ``settings`` names (tests, benchmarks).
         corpus: a ready CorpusBackend instead of ``db`` (tests).
+        strict_settings: with ``db``, refuse a store built with other settings (SettingsMismatchError).
     """
     settings = settings or Settings()
     options = options or ServiceOptions()
-    detector = Detector(settings, embedder=embedder)
+    if corpus is None and db is not None:
+        store = open_backend(db, settings=settings, strict=strict_settings)
+        corpus, settings = store, store.settings
+        detector = store.detector if embedder is None else Detector(settings, embedder=embedder)
+    else:
+        detector = Detector(settings, embedder=embedder)
     state = _State(settings, detector, options, corpus)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if state.corpus is None and db is not None:
-            state.corpus = open_backend(db, settings=settings, detector=detector)
         state.workers = Workers(workers=options.workers, max_pending=options.max_pending, timeout_s=options.timeout_s)
         # Load the embedder now (MiniLM: ~10 s of imports) so the first request does not pay for it.
         await state.workers.run(lambda: detector.embedder)
+        if isinstance(state.corpus, StoreCorpus):
+            await state.workers.run(state.corpus.doc_embedder)
         try:
             yield
         finally:
             state.workers.shutdown()
-            if state.corpus is not None and state.corpus is not corpus:
+            if state.corpus is not None:
                 state.corpus.close()
-                state.corpus = None
 
     app = FastAPI(
         title="retold",
@@ -233,7 +240,7 @@ def _add_api_routes(app: FastAPI) -> None:
 
     @app.post("/api/query", tags=["store"])
     async def query(body: QueryRequest, request: Request) -> dict[str, Any]:
-        """Check one article against the store: its likely sources and copies, best first."""
+        """Check one article against the store: its sources and copies, best first (as `retold query --json`)."""
         state = _state(request)
         backend = _corpus(state)
         doc = to_document(body.document, default_id="query", max_chars=state.settings.ingest.max_document_chars)

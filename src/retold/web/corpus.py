@@ -2,32 +2,43 @@
 
 Two implementations:
 
-* :class:`StoreCorpus` — the SQLite store of ``retold add`` (``retold.store`` and ``retold.corpus``);
-  SQLite connections are per thread, and writes arrive on the service's single writer thread;
+* :class:`StoreCorpus` — the SQLite store of ``retold add`` (:mod:`retold.store`, queried with
+  :class:`retold.corpus.Corpus`); one connection per thread, writes on the service's single
+  writer thread, readers carry on (WAL);
 * :class:`MemoryCorpus` — documents in a dict, compared by brute force; for tests and tiny demos,
   and an oracle for what the store should answer.
 
-Answers are plain JSON-ready dicts (the REST contract, documented in ``docs/service.md``); every
-comparison in them is :func:`retold.report.json.to_dict`, with ``a`` = the query or first member.
+Answers are plain JSON-ready dicts, the REST contract of ``docs/service.md``:
+
+* query: ``retold query --json``'s object (``query``, ``candidates``, ``seconds``, ``hits``; each
+  hit is the compare JSON of *query* (a) against a stored document (b) plus ``id``, ``role``,
+  ``candidate``), with ``document``: the query as parsed, with its text (spans point into it);
+* clusters: ``{"clusters": [{id, size, origin, first_date, last_date, documents, edges}], "total",
+  "pairs"}``, clusters from :func:`retold.corpus_graph.reprint_clusters`, members by date.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from retold.config import Settings
-from retold.errors import NotFoundError, StoreError
+from retold.corpus_graph import PairLink, reprint_clusters
+from retold.embed import Embedder
+from retold.errors import NotFoundError
 from retold.pipeline import Detector, Prepared
 from retold.report.json import document_to_dict, to_dict
 from retold.types import Comparison, Document
 
 
 class CorpusBackend(Protocol):
-    """What the service needs from a corpus. Methods are called from worker threads."""
+    """What the service needs from a corpus. Methods other than ``describe`` run in worker threads."""
+
+    settings: Settings
 
     def describe(self) -> dict[str, Any]: ...
 
@@ -52,82 +63,67 @@ def document_json(doc: Document, *, text: bool = True) -> dict[str, Any]:
     return out
 
 
-def relation(c: Comparison) -> str:
-    """How a match relates to the query (side a): ``source``, ``copy`` or ``related``."""
-    if c.attribution.source == "b":
-        return "source"
-    if c.attribution.source == "a":
-        return "copy"
-    return "related"
+def role_of(c: Comparison) -> str | None:
+    """The stored document (b) relative to the query (a): its ``source``, its ``copy``, or None."""
+    return "source" if c.source == "b" else "copy" if c.source == "a" else None
 
 
-def query_json(doc: Document, comparisons: Sequence[Comparison]) -> dict[str, Any]:
-    """The ``POST /api/query`` answer: the query (with its text) and ranked matches."""
-    matches = [
-        {"document": document_json(c.b, text=False), "relation": relation(c), "comparison": to_dict(c)}
-        for c in comparisons
-    ]
-    return {"query": document_json(doc), "matches": matches}
-
-
-def _sort_key(d: Document) -> tuple[int, str, str]:
+def _by_date(d: Document) -> tuple[int, str, str]:
     return (0 if d.date else 1, d.date.isoformat() if d.date else "", d.id)
 
 
-def clusters_json(docs: dict[str, Document], pairs: Sequence[Comparison], limit: int) -> dict[str, Any]:
-    """Group reuse pairs into clusters (connected components), members ordered by date."""
-    parent: dict[str, str] = {}
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A reuse pair as the cluster view needs it: ids, verdict, which side is the source, share."""
 
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    a: str
+    b: str
+    verdict: str
+    source: str | None
+    reuse: float
 
-    for c in pairs:
-        parent[find(c.a.id)] = find(c.b.id)
-    groups: dict[str, list[str]] = {}
-    for doc_id in parent:
-        groups.setdefault(find(doc_id), []).append(doc_id)
-    edges: dict[str, list[dict[str, Any]]] = {}
-    for c in pairs:
-        src, dst = (c.b, c.a) if c.attribution.source == "b" else (c.a, c.b)
-        edges.setdefault(find(c.a.id), []).append(
-            {
-                "source": src.id,
-                "copy": dst.id,
-                "directed": c.attribution.source is not None,
-                "verdict": c.verdict,
-                "reuse": max(c.reuse_a, c.reuse_b),
-            }
+    def pair_link(self) -> PairLink:
+        side = self.source if self.source in ("a", "b") else None
+        return PairLink(self.a, self.b, self.verdict, side)  # type: ignore[arg-type]
+
+
+def clusters_json(links: Sequence[Link], docs: dict[str, Document], limit: int) -> dict[str, Any]:
+    """Clusters of reuse pairs with members ordered by date and edges pointing source → copy."""
+    dates = {i: d.date for i, d in docs.items()}
+    clusters = reprint_clusters((ln.pair_link() for ln in links), dates=dates)
+    where = {i: k for k, c in enumerate(clusters) for i in c.ids}
+    edges: list[list[dict[str, Any]]] = [[] for _ in clusters]
+    for ln in links:
+        directed = ln.source in ("a", "b")
+        src, dst = (ln.b, ln.a) if ln.source == "b" else (ln.a, ln.b)
+        edges[where[ln.a]].append(
+            {"source": src, "copy": dst, "directed": directed, "verdict": ln.verdict, "reuse": round(ln.reuse, 4)}
         )
     out: list[dict[str, Any]] = []
-    for root, ids in groups.items():
-        members = sorted((docs[i] for i in ids), key=_sort_key)
-        dates = [m.date.isoformat() for m in members if m.date]
+    for k, c in enumerate(clusters[:limit]):
+        members = sorted((docs[i] for i in c.ids if i in docs), key=_by_date)
+        dated = [m.date.isoformat() for m in members if m.date]
         out.append(
             {
-                "size": len(members),
-                "first_date": min(dates) if dates else None,
-                "last_date": max(dates) if dates else None,
+                "id": k,
+                "size": len(c.ids),
+                "origin": c.origin,
+                "first_date": min(dated) if dated else None,
+                "last_date": max(dated) if dated else None,
                 "documents": [document_json(m, text=False) for m in members],
-                "edges": edges.get(root, []),
+                "edges": sorted(edges[k], key=lambda e: (-e["reuse"], e["source"], e["copy"])),
             }
         )
-    out.sort(key=lambda c: (-c["size"], c["first_date"] or "9999"))
-    for i, cluster in enumerate(out):
-        cluster["id"] = i
-    return {"clusters": out[:limit], "total": len(out)}
+    return {"clusters": out, "total": len(clusters), "pairs": len(links)}
 
 
 @dataclass
 class MemoryCorpus:
-    """An in-memory corpus compared by brute force (O(n) compares per query, O(n²) for clusters).
+    """An in-memory corpus compared by brute force (n compares per query, n² for clusters).
 
     >>> from retold.config import Settings
     >>> m = MemoryCorpus(Detector(Settings().replace(embed={"backend": "hash"})))
-    >>> m.add_documents([Document(id="x", text="Officials said the plan would cost 5 billion pounds.")])["count"]
+    >>> m.add_documents([Document(id="x", text="Officials said the plan would cost 5 billion pounds.")])["added"]
     1
     >>> m.get_document("x")["chars"]
     52
@@ -138,110 +134,188 @@ class MemoryCorpus:
     _prepared: dict[str, Prepared] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def settings(self) -> Settings:
+        return self.detector.settings
+
     def describe(self) -> dict[str, Any]:
         return {"kind": "memory", "documents": len(self.docs)}
 
     def get_document(self, doc_id: str) -> dict[str, Any]:
         doc = self.docs.get(doc_id)
         if doc is None:
-            raise NotFoundError(f"no document with id {doc_id!r}; list ids with `retold scan` or `retold stats`")
+            raise NotFoundError(f"no document {doc_id!r} in the store")
         return document_json(doc)
 
     def add_documents(self, docs: Sequence[Document]) -> dict[str, Any]:
         prepared = [self.detector.prepare(d) for d in docs]
         with self._lock:
+            added = sum(d.id not in self.docs for d in docs)
             for d, p in zip(docs, prepared, strict=True):
                 self.docs[d.id] = d
                 self._prepared[d.id] = p
-        return {"added": [d.id for d in docs], "count": len(docs)}
+        return {"ids": [d.id for d in docs], "read": len(docs), "added": added, "updated": len(docs) - added}
 
     def delete_document(self, doc_id: str) -> dict[str, Any]:
         with self._lock:
             if self.docs.pop(doc_id, None) is None:
-                raise NotFoundError(f"no document with id {doc_id!r}; nothing was deleted")
+                raise NotFoundError(f"no document {doc_id!r} in the store; nothing was deleted")
             self._prepared.pop(doc_id, None)
         return {"deleted": doc_id}
 
     def query(self, doc: Document, top_k: int) -> dict[str, Any]:
+        t0 = time.perf_counter()
         pq = self.detector.prepare(doc)
         with self._lock:
-            stored = list(self._prepared.values())
-        found = [self.detector.compare_prepared(pq, p) for p in stored if p.doc.id != doc.id]
-        found = [c for c in found if c.verdict != "unrelated"]
-        found.sort(key=lambda c: (-max(c.reuse_a, c.reuse_b), c.b.id))
-        return query_json(doc, found[:top_k])
+            stored = [p for p in self._prepared.values() if p.doc.id != doc.id]
+        found = [self.detector.compare_prepared(pq, p) for p in stored]
+        found = sorted((c for c in found if c.is_reuse), key=lambda c: (-max(c.reuse_a, c.reuse_b), c.b.id))
+        hits = [
+            {"id": c.b.id, "role": role_of(c), "candidate": {"channels": ["exhaustive"]}, **to_dict(c)}
+            for c in found[:top_k]
+        ]
+        return {"query": doc.id, "candidates": len(stored), "seconds": round(time.perf_counter() - t0, 4),
+                "hits": hits, "document": document_json(doc)}  # fmt: skip
 
     def clusters(self, limit: int) -> dict[str, Any]:
         with self._lock:
             stored = sorted(self._prepared.values(), key=lambda p: p.doc.id)
             docs = dict(self.docs)
-        pairs = []
+        links = []
         for i, pa in enumerate(stored):
             for pb in stored[i + 1 :]:
                 c = self.detector.compare_prepared(pa, pb)
                 if c.is_reuse:
-                    pairs.append(c)
-        return clusters_json(docs, pairs, limit)
+                    links.append(Link(pa.doc.id, pb.doc.id, c.verdict, c.source, max(c.reuse_a, c.reuse_b)))
+        return clusters_json(links, docs, limit)
 
     def close(self) -> None:
         pass
 
 
 class StoreCorpus:
-    """The SQLite store of ``retold add``, one connection per thread (WAL: readers never wait)."""
+    """The SQLite store of ``retold add``: a connection and a :class:`~retold.corpus.Corpus` per thread.
+
+    SQLite connections may not cross threads, and the Corpus caches (prepared documents, the ANN
+    index) go stale when the store changes, so each thread keeps its own and rebuilds its Corpus
+    when the store's generation counter moves (any add or delete, by the service or `retold add`).
+    """
+
+    # The document count shown by /api/health is refreshed at most this often (it runs on the
+    # event loop; COUNT(*) over 100k documents takes a few ms).
+    COUNT_TTL_S = 2.0
 
     def __init__(self, path: str | Path, *, settings: Settings, detector: Detector) -> None:
-        from retold import store as store_mod  # the store needs the corpus extra
-
         self.path = Path(path)
-        if not self.path.exists():
-            raise StoreError(f"no store at {self.path}; create one with `retold add {self.path} FILES...`")
-        self._store_mod = store_mod
         self.settings = settings
         self.detector = detector
         self._local = threading.local()
-        self._opened: list[Any] = []
+        self._doc_embedder: Embedder | None = None
         self._lock = threading.Lock()
-        self._store()  # open once now, so a bad path or mismatched settings fail at start-up
+        self._count: tuple[float, int] = (0.0, 0)
 
+    @classmethod
+    def open(cls, path: str | Path, *, settings: Settings, strict: bool = False) -> StoreCorpus:
+        """Open a store made by ``retold add``; settings follow the store's unless ``strict``.
+
+        With ``strict`` (the user chose an embedder or a config file) a store built otherwise is a
+        SettingsMismatchError naming both values; without it the service adopts the store's
+        signature settings (embedder, shingles, MinHash), as the corpus commands do.
+        """
+        from retold.store import Store, settings_for_store
+
+        with Store(path, settings=settings if strict else None, create=False) as st:
+            if not strict and st.signature:
+                settings = settings_for_store(st.signature, settings)
+        return cls(path, settings=settings, detector=Detector(settings))
+
+    # -- per-thread state -------------------------------------------------------------------------
     def _store(self) -> Any:
         st = getattr(self._local, "store", None)
         if st is None:
-            st = self._store_mod.Store(self.path, settings=self.settings)
+            from retold.store import Store
+
+            st = Store(self.path, settings=self.settings, create=False)
             self._local.store = st
-            with self._lock:
-                self._opened.append(st)
         return st
 
+    def _corpus(self) -> Any:
+        from retold.corpus import Corpus
+
+        st = self._store()
+        gen = st.generation()
+        corpus = getattr(self._local, "corpus", None)
+        if corpus is None or self._local.generation != gen:
+            corpus = Corpus(st, settings=self.settings, detector=self.detector)
+            if hasattr(corpus, "_doc_embedder"):  # share one lead embedder (MiniLM loads in ~0.6 s)
+                corpus._doc_embedder = self.doc_embedder()
+            self._local.corpus, self._local.generation = corpus, gen
+        return corpus
+
+    def doc_embedder(self) -> Embedder:
+        with self._lock:
+            if self._doc_embedder is None:
+                from retold.corpus import doc_embedder
+
+                self._doc_embedder = doc_embedder(self.settings)
+            return self._doc_embedder
+
+    # -- the backend -----------------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
-        return {"kind": "sqlite", "path": str(self.path)}
+        stamp, count = self._count
+        now = time.monotonic()
+        if now - stamp > self.COUNT_TTL_S:
+            count = len(self._store())
+            self._count = (now, count)
+        return {"kind": "sqlite", "path": str(self.path), "documents": count,
+                "embedder": self.settings.embed.backend}  # fmt: skip
 
     def get_document(self, doc_id: str) -> dict[str, Any]:
         return document_json(self._store().get(doc_id))
 
     def add_documents(self, docs: Sequence[Document]) -> dict[str, Any]:
-        self._store().add(docs)
-        return {"added": [d.id for d in docs], "count": len(docs)}
+        from retold.corpus import add_documents
+
+        summary = add_documents(self._store(), list(docs), settings=self.settings, embedder=self.doc_embedder())
+        self._count = (0.0, 0)
+        return {"ids": [d.id for d in docs], **summary.to_dict()}
 
     def delete_document(self, doc_id: str) -> dict[str, Any]:
         self._store().delete(doc_id)
+        self._count = (0.0, 0)
         return {"deleted": doc_id}
 
     def query(self, doc: Document, top_k: int) -> dict[str, Any]:
-        raise StoreError("query is not wired to the store yet")
+        result = self._corpus().query(doc, top_k=top_k)
+        return {**result.to_dict(), "document": document_json(doc)}
 
     def clusters(self, limit: int) -> dict[str, Any]:
-        raise StoreError("clusters are not wired to the store yet")
+        st = self._store()
+        links = [Link(p.a, p.b, p.verdict, p.source, p.score) for p in st.pairs()]
+        ids = sorted({i for ln in links for i in (ln.a, ln.b)})
+        docs = _documents(st, ids)
+        out = clusters_json(links, docs, limit)
+        if not links:
+            out["hint"] = f"no reuse pairs stored yet: run `retold scan {self.path}` to detect them"
+        return out
 
     def close(self) -> None:
-        with self._lock:
-            for st in self._opened:
-                close = getattr(st, "close", None)
-                if close is not None:
-                    close()
-            self._opened.clear()
+        st = getattr(self._local, "store", None)
+        if st is not None:  # other threads' connections close when their pools' threads end
+            st.close()
+            self._local.store = None
 
 
-def open_backend(db: str | Path, *, settings: Settings, detector: Detector) -> CorpusBackend:
-    """The backend for a store path."""
-    return StoreCorpus(db, settings=settings, detector=detector)
+def _documents(store: Any, ids: Iterable[str]) -> dict[str, Document]:
+    out = {}
+    for i in ids:
+        try:
+            out[i] = store.get(i)
+        except NotFoundError:  # deleted since the scan: its pairs went with it, but be safe
+            continue
+    return out
+
+
+def open_backend(db: str | Path, *, settings: Settings, strict: bool = False) -> StoreCorpus:
+    """The backend for a store path (see :meth:`StoreCorpus.open`)."""
+    return StoreCorpus.open(db, settings=settings, strict=strict)

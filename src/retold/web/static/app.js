@@ -13,6 +13,11 @@ const TYPE_HELP = {
   "paraphrased": "rewritten, same meaning",
   "summarised": "condensed into fewer sentences",
 };
+const ROLE_HELP = {
+  "source": "this article reuses it",
+  "copy": "it reuses this article",
+  "related": "reuse found, direction undetermined",
+};
 const VERDICT_HELP = {
   "copy": "most of one article is reused in the other",
   "partial-reuse": "some passages are reused",
@@ -433,39 +438,39 @@ async function runQuery(ev) {
   try {
     const top = Math.max(1, Math.min(100, Number($("topk-q").value) || 10));
     const res = await api("POST", "/api/query", { document: doc, top_k: top });
-    setStatus(status, `${res.matches.length} match(es)`, "ok");
-    if (!res.matches.length) {
+    setStatus(status, `${res.hits.length} match(es) among ${res.candidates} candidate(s)`, "ok");
+    if (!res.hits.length) {
       append(list, h("p", { class: "muted" }, "Nothing in the store reuses this article or is reused by it."));
       return;
     }
-    const rows = res.matches.map((m, i) => {
-      const c = m.comparison;
+    const rows = res.hits.map((hit, i) => {
+      const other = hit.documents.b;
+      const role = hit.role || "related";
       const btn = h("button", { type: "button", class: "small" }, "view side by side");
-      btn.addEventListener("click", () => showMatch(res.query, m, btn));
+      btn.addEventListener("click", () => showMatch(res.document, hit, btn));
       return h("tr", { dataset: { i: String(i) } },
-        h("td", {}, h("span", { class: `rel r-${m.relation}` }, m.relation)),
-        h("td", {}, h("div", {}, m.document.title || m.document.id),
-          m.document.title ? h("div", { class: "muted" }, m.document.id) : null),
-        h("td", {}, m.document.date || "–"),
-        h("td", {}, verdictBadge(c.verdict)),
-        h("td", { class: "num" }, pct(c.reuse.a)),
-        h("td", { class: "num" }, pct(c.reuse.b)),
+        h("td", {}, h("span", { class: `rel r-${role}`, title: ROLE_HELP[role] }, role)),
+        h("td", {}, h("div", {}, other.title || hit.id), other.title ? h("div", { class: "muted" }, hit.id) : null),
+        h("td", {}, other.date || "–"),
+        h("td", {}, verdictBadge(hit.verdict)),
+        h("td", { class: "num" }, pct(hit.reuse.a)),
+        h("td", { class: "num" }, pct(hit.reuse.b)),
         h("td", {}, btn));
     });
     append(list, h("table", { class: "matches" },
-      h("thead", {}, h("tr", {}, ["relation", "document", "date", "verdict", "of this reused", "of it reused", ""].map((x) => h("th", {}, x)))),
+      h("thead", {}, h("tr", {}, ["it is", "document", "date", "verdict", "of this reused", "of it reused", ""].map((x) => h("th", {}, x)))),
       h("tbody", {}, rows)));
   } catch (err) {
     setStatus(status, err.message, "error");
   }
 }
 
-async function showMatch(query, match, btn) {
+async function showMatch(query, hit, btn) {
   const status = $("query-status");
   btn.disabled = true;
   try {
-    const doc = await api("GET", `/api/documents/${encodeURIComponent(match.document.id)}`);
-    renderComparison($("query-result"), match.comparison, { a: query.text, b: doc.text },
+    const doc = await api("GET", `/api/documents/${encodeURIComponent(hit.id)}`);
+    renderComparison($("query-result"), hit, { a: query.text, b: doc.text },
       { a: "this article", b: doc.title || doc.id });
     $("query-result").scrollIntoView({ block: "start", behavior: "smooth" });
   } catch (err) {
@@ -486,7 +491,7 @@ function renderTimeline(data) {
   $("cluster-result").hidden = true;
   const clusters = data.clusters;
   if (!clusters.length) {
-    append(box, h("p", { class: "muted" }, "No reprint clusters in the store yet."));
+    append(box, h("p", { class: "muted" }, data.hint || "No reprint clusters in the store."));
     return;
   }
   const dated = clusters.flatMap((c) => c.documents.filter((d) => d.date).map((d) => Date.parse(d.date)));
@@ -511,10 +516,10 @@ function renderTimeline(data) {
       track.appendChild(h("span", { class: "tl-range", style: { left: x(c.first_date),
         width: `calc(${x(c.last_date)} - ${x(c.first_date)})` } }));
     }
-    c.documents.forEach((d, i) => {
+    c.documents.forEach((d) => {
       if (!d.date) return;
       track.appendChild(h("span", {
-        class: "dot" + (i === 0 ? " first" : ""),
+        class: "dot" + (d.id === c.origin ? " first" : ""),
         style: { left: x(d.date) },
         title: `${d.date} · ${d.title || d.id}${d.outlet ? " · " + d.outlet : ""}`,
       }));
@@ -550,7 +555,7 @@ function renderClusterDetail(c) {
   const name = (id) => (byId[id] && byId[id].title) || id;
   const members = h("table", { class: "members" },
     h("thead", {}, h("tr", {}, ["date", "document", "outlet", "chars"].map((t) => h("th", {}, t)))),
-    h("tbody", {}, c.documents.map((d, i) => h("tr", { class: i === 0 ? "first" : "" },
+    h("tbody", {}, c.documents.map((d) => h("tr", { class: d.id === c.origin ? "first" : "", title: d.id === c.origin ? "origin" : null },
       h("td", {}, d.date || "–"),
       h("td", {}, h("div", {}, d.title || d.id), d.title ? h("div", { class: "muted" }, d.id) : null),
       h("td", {}, d.outlet || "–"),

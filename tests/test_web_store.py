@@ -1,0 +1,106 @@
+"""The service over a real SQLite store (retold add + scan): documents, query, clusters, writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from retold.config import Settings
+from retold.corpus import Corpus, add_documents
+from retold.errors import SettingsMismatchError
+from retold.ingest import parse_text
+from retold.store import Store
+from retold.types import Document
+from retold.web.app import create_app
+from retold.web.options import ServiceOptions
+from retold.web.server import serve_in_thread
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_A = (ROOT / "examples" / "000_f1f864ec94766fbf.txt").read_text(encoding="utf-8")
+SEED_B = (ROOT / "examples" / "001_fa24727afca519d2.txt").read_text(encoding="utf-8")
+HASH = Settings().replace(embed={"backend": "hash"})
+TOKEN = "store-token-123"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+BUS = ("The council met on Tuesday to discuss the new bus timetable for the northern suburbs. Residents asked "
+       "for later evening services and more buses at weekends, and the council promised a reply in March.")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("store") / "corpus.db"
+    docs = [
+        parse_text(SEED_A, id="wp"),
+        parse_text(" date 2021-11-01 " + SEED_B, id="reprint"),
+        Document(id="bus", text=BUS, title="Bus timetable"),
+    ]
+    with Store(path, settings=HASH) as st:
+        add_documents(st, docs, settings=HASH)
+        list(Corpus(st, settings=HASH).scan())  # saves the detected pairs for /api/clusters
+    return path
+
+
+@pytest.fixture()
+def client(db: Path) -> Iterator[TestClient]:
+    # Default Settings name MiniLM: the service must adopt the store's hash embedder instead.
+    app = create_app(db, options=ServiceOptions(token=TOKEN))
+    with TestClient(app) as c:
+        yield c
+
+
+def test_service_adopts_the_store_settings(client: TestClient) -> None:
+    h = client.get("/api/health").json()
+    assert h["embedder"] == "hash-256"
+    assert h["store"]["kind"] == "sqlite" and h["store"]["documents"] == 3
+
+
+def test_strict_settings_refuse_a_store_built_otherwise(db: Path) -> None:
+    with pytest.raises(SettingsMismatchError, match="embedder"):
+        create_app(db, settings=Settings(), strict_settings=True)
+
+
+def test_get_query_and_clusters_from_the_store(client: TestClient) -> None:
+    doc = client.get("/api/documents/wp").json()
+    assert doc["date"] == "2021-10-31" and doc["text"] == parse_text(SEED_A, id="wp").text
+    assert client.get("/api/documents/nope").status_code == 404
+
+    q = client.post("/api/query", json={"document": " date 2021-11-05 " + SEED_B}).json()
+    ids = [h["id"] for h in q["hits"]]
+    assert "wp" in ids and "bus" not in ids
+    wp = q["hits"][ids.index("wp")]
+    assert wp["role"] == "source" and wp["verdict"] == "copy"
+    text = q["document"]["text"]
+    for p in wp["passages"]:  # spans of side a point into the returned query text
+        assert 0 <= p["a"]["start"] < p["a"]["end"] <= len(text)
+
+    cl = client.get("/api/clusters").json()
+    assert cl["total"] == 1
+    (cluster,) = cl["clusters"]
+    assert [d["id"] for d in cluster["documents"]] == ["wp", "reprint"]
+    assert cluster["origin"] == "wp"
+    assert cluster["edges"][0]["source"] == "wp" and cluster["edges"][0]["copy"] == "reprint"
+
+
+def test_writes_go_through_the_writer_while_reads_continue(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy.db"
+    path.write_bytes(db.read_bytes())
+    app = create_app(path, options=ServiceOptions(token=TOKEN, workers=2))
+    new = {"documents": [{"id": f"n{i}", "text": BUS.replace("Tuesday", f"day {i}"), "date": "2021-12-01"}
+                         for i in range(5)]}  # fmt: skip
+    with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        r = http.post("/api/documents", json=new, headers=AUTH)
+        assert r.status_code == 201, r.text
+        assert r.json()["added"] == 5 and r.json()["ids"] == [f"n{i}" for i in range(5)]
+        assert http.post("/api/documents", json=new, headers=AUTH).json()["unchanged"] == 5  # idempotent
+        assert http.get("/api/documents/n3").json()["date"] == "2021-12-01"
+        # A reader thread sees the new documents in a query (its Corpus is rebuilt on the new generation).
+        q = http.post("/api/query", json={"document": BUS}).json()
+        assert {"n0", "n4", "bus"} <= {h["id"] for h in q["hits"]}
+        assert http.delete("/api/documents/n3", headers=AUTH).json() == {"deleted": "n3"}
+        assert http.get("/api/documents/n3").status_code == 404
+        assert http.delete("/api/documents/n3", headers=AUTH).status_code == 404
+    with Store(path) as st:
+        assert st.integrity_check() == "ok" and len(st) == 7
