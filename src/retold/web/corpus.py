@@ -213,6 +213,7 @@ class StoreCorpus:
         self._doc_embedder: Embedder | None = None
         self._lock = threading.Lock()
         self._count: tuple[float, int] = (0.0, 0)
+        self._clusters: tuple[tuple[Any, ...], dict[str, Any]] | None = None
 
     @classmethod
     def open(cls, path: str | Path, *, settings: Settings, strict: bool = False) -> StoreCorpus:
@@ -291,12 +292,19 @@ class StoreCorpus:
 
     def clusters(self, limit: int) -> dict[str, Any]:
         st = self._store()
+        # Reading the pairs parses every stored compare JSON (~60 ms for 500 pairs), and they only
+        # change on a scan or a write: keep the answer until the pairs or documents change.
+        key = (st.generation(), *st.db.execute("SELECT count(*), total(score) FROM pairs").fetchone(), limit)
+        with self._lock:
+            if self._clusters is not None and self._clusters[0] == key:
+                return self._clusters[1]
         links = [Link(p.a, p.b, p.verdict, p.source, p.score) for p in st.pairs()]
         ids = sorted({i for ln in links for i in (ln.a, ln.b)})
-        docs = _documents(st, ids)
-        out = clusters_json(links, docs, limit)
+        out = clusters_json(links, _documents(st, ids), limit)
         if not links:
             out["hint"] = f"no reuse pairs stored yet: run `retold scan {self.path}` to detect them"
+        with self._lock:
+            self._clusters = (key, out)
         return out
 
     def close(self) -> None:

@@ -1,7 +1,9 @@
 """CPU and store work off the event loop: bounded pools, a deadline per job, load shedding.
 
-Two pools: ``cpu`` (compare, query; ``workers`` threads) and ``writer`` (one thread), so SQLite
-sees one writer at a time while readers carry on in the CPU pool (the store runs in WAL mode).
+Three pools: ``cpu`` (compare, query; ``workers`` threads), ``io`` (store reads that need no CPU:
+one document, cached clusters; 4 threads, so a burst of compares cannot queue a 1 ms read behind
+seconds of work) and ``writer`` (one thread), so SQLite sees one writer at a time while readers
+carry on in the other pools (the store runs in WAL mode).
 The event loop only parses requests and serialises answers, so ``/api/health`` keeps answering
 in milliseconds while every worker is busy.
 """
@@ -12,9 +14,11 @@ import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 T = TypeVar("T")
+Pool = Literal["cpu", "io", "write"]
+IO_THREADS = 4
 
 
 class Overloaded(Exception):
@@ -41,6 +45,7 @@ class Workers:
 
     def __init__(self, *, workers: int, max_pending: int, timeout_s: float) -> None:
         self.cpu = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="retold-cpu")
+        self.io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="retold-io")
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retold-writer")
         self.max_pending = max_pending
         self.timeout_s = timeout_s
@@ -51,15 +56,15 @@ class Workers:
     def pending(self) -> int:
         return self._pending
 
-    async def run(self, fn: Callable[..., T], *args: object, write: bool = False) -> T:
+    async def run(self, fn: Callable[..., T], *args: object, pool: Pool = "cpu") -> T:
         """``fn(*args)`` in a worker thread; raises Overloaded or JobTimeout instead of queueing forever."""
         with self._lock:
             if self._pending >= self.max_pending:
                 raise Overloaded
             self._pending += 1
         try:
-            pool = self.writer if write else self.cpu
-            future = pool.submit(fn, *args)
+            executor = {"cpu": self.cpu, "io": self.io, "write": self.writer}[pool]
+            future = executor.submit(fn, *args)
         except BaseException:
             self._release()
             raise
@@ -76,4 +81,5 @@ class Workers:
 
     def shutdown(self) -> None:
         self.cpu.shutdown(wait=False, cancel_futures=True)
+        self.io.shutdown(wait=False, cancel_futures=True)
         self.writer.shutdown(wait=True)
