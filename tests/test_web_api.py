@@ -277,3 +277,22 @@ def test_a_job_past_its_deadline_is_503_with_advice() -> None:
             emb.gate.set()
     assert r.status_code == 503
     assert "--timeout" in r.json()["detail"]
+
+
+def test_a_body_that_trickles_in_is_408() -> None:
+    import socket
+
+    app = create_app(settings=HASH, options=ServiceOptions(body_timeout_s=0.3))
+    with serve_in_thread(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"POST /api/compare HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 100\r\n\r\n{\"a\": ")  # fmt: skip
+            reply = b""
+            while b"send it in one go" not in reply:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+    assert reply.startswith(b"HTTP/1.1 408")
+    assert b"send it in one go" in reply
