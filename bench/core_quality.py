@@ -41,6 +41,18 @@ HANDWRITTEN = ROOT / "bench" / "handwritten"
 TOPICS = ("business", "entertainment", "politics", "sport", "tech")
 
 
+def git_state() -> str:
+    """The commit measured, and whether the core's files had uncommitted edits (shared tree)."""
+    import subprocess
+
+    def git(*a: str) -> str:
+        r = subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=False)
+        return r.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "src/retold")
+    return git("rev-parse", "--short", "HEAD") + (" + uncommitted edits in src/retold" if dirty else "")
+
+
 def read_bbc(path: Path) -> str:
     raw = path.read_bytes()
     try:
@@ -184,7 +196,15 @@ def score_item(item: dict[str, Any], c: Any) -> dict[str, Any]:
         "aligned_b": [lb.tp, lb.pred, lb.gold],
         "f1_a": round(ca.f1, 4),
         "f1_b": round(cb.f1, 4),
-        "types": Counter(p.type for p in c.passages),
+        "types": Counter(
+            {t: sum(len(p.b) for p in c.passages if p.type == t) for t in {p.type for p in c.passages}}
+        ),
+        "source_reason": c.attribution.reason,
+        # Characters reported both inside a passage and as added (b) or dropped (a).
+        "contradictions": [
+            len(cg.char_set(a, [(s.start, s.end) for s in c.dropped]) & pa),
+            len(cg.char_set(b, [(s.start, s.end) for s in c.added]) & pb),
+        ],
         "missed_a": [snippet(a, s, e) for s, e in cg.runs(a, ga - pa, min_len=20)],
         "false_a": [snippet(a, s, e) for s, e in cg.runs(a, pa - ga, min_len=20)],
         "missed_b": [snippet(b, s, e) for s, e in cg.runs(b, gb - pb, min_len=20)],
@@ -214,6 +234,8 @@ def main() -> int:
         return 2
 
     from retold import Detector, Document, Settings
+
+    print(f"retold at {git_state()}\n")
 
     settings = Settings()
     if args.lexical_only:
@@ -254,10 +276,24 @@ def main() -> int:
             f"| {kind} | {len(sel)} | {ca.precision:.3f} | {ca.recall:.3f} | {ca.f1:.3f} | {cb.precision:.3f} | "
             f"{cb.recall:.3f} | {cb.f1:.3f} | **{both.f1:.3f}** | {worst:.3f} | {aligned.f1:.3f} | {verdicts} |"
         )
-    srcs = Counter(str(r["source"]) for r in rows)
-    print(f"\nsource attribution (undated pairs, a is the source): {dict(srcs)}")
-    types: Counter[str] = sum((r["types"] for r in rows), Counter())
-    print(f"passage types: {dict(types)}")
+    print(
+        "\n| kind | source a / b / undetermined (a is the true source; no dates) | passage types (share of b chars) |"
+    )
+    print("|---|---|---|")
+    for kind in [*kinds, "overall"]:
+        sel = [r for r in rows if kind in (r["kind"], "overall")]
+        if not sel:
+            continue
+        srcs = Counter(str(r["source"]) for r in sel)
+        types: Counter[str] = sum((r["types"] for r in sel), Counter())
+        tot = sum(types.values()) or 1
+        shares = ", ".join(f"{t} {n / tot:.0%}" for t, n in types.most_common())
+        print(f"| {kind} | {srcs.get('a', 0)} / {srcs.get('b', 0)} / {srcs.get('None', 0)} | {shares} |")
+    contra = [sum(r["contradictions"][k] for r in rows) for k in (0, 1)]
+    print(
+        f"\nchars inside a passage and also reported as dropped (a) / added (b): {contra[0]} / {contra[1]} "
+        f"(of {sum(r['counts_a'][1] for r in rows)} / {sum(r['counts_b'][1] for r in rows)} passage chars)"
+    )
 
     neg_rows = []
     if args.negatives:
