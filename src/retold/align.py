@@ -70,6 +70,9 @@ def describe_groups(pairs: Sequence[SentencePair], fa: DocFeatures, fb: DocFeatu
         tb = [t for j in p.b for t in fb.tokens[j]]
         es = word_edits(ta, tb, raw_a, raw_b)
         sa, sb = _span_of(fa, p.a), _span_of(fb, p.b)
+        # Material of one side only at the edges (a passage pasted into a longer sentence) is
+        # trimmed off: the passage is the aligned core.
+        sa, sb = es.core_a or sa, es.core_b or sb
         out.append(GroupDetail(p, sa, sb, es, _classify(p, es, len(sa), len(sb))))
     return out
 

@@ -17,6 +17,7 @@ When two runs swap places, the longer stays and the shorter moves, as a reader w
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -26,6 +27,8 @@ from retold.types import Edit, Span, Token
 
 # Shortest run of words that counts as a moved clause rather than a coincidental repeat.
 MIN_MOVE_TOKENS = 2
+# One-sided words at the edge of an aligned group that are trimmed off the passage.
+TRIM_MIN_TOKENS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,10 @@ class EditSet:
     substituted_tokens: int
     inserted_tokens: int
     deleted_tokens: int
+    # The aligned core when one-sided material (>= TRIM_MIN_TOKENS, not moved) opens or closes
+    # the group, e.g. a copied passage pasted into the middle of a sentence; None = everything.
+    core_a: Span | None = None
+    core_b: Span | None = None
 
 
 def _text(toks: Sequence[Token], raw: str) -> str:
@@ -57,14 +64,19 @@ def word_edits(ta: Sequence[Token], tb: Sequence[Token], raw_a: str, raw_b: str)
     inserts: list[tuple[int, int]] = []
     subs: list[tuple[int, int, int, int]] = []
     typo: list[Edit] = []
+    op_ref: list[tuple[str, int]] = []
     for tag, i1, i2, j1, j2 in ops:
         if tag == "equal":
             typo.extend(_typography(ta[i1:i2], tb[j1:j2], raw_a, raw_b))
+            op_ref.append(("equal", -1))
         elif tag == "delete":
+            op_ref.append(("delete", len(deletes)))
             deletes.append((i1, i2))
         elif tag == "insert":
+            op_ref.append(("insert", len(inserts)))
             inserts.append((j1, j2))
         else:
+            op_ref.append(("replace", len(subs)))
             subs.append((i1, i2, j1, j2))
 
     wording: list[tuple[int, Edit]] = []
@@ -107,6 +119,38 @@ def word_edits(ta: Sequence[Token], tb: Sequence[Token], raw_a: str, raw_b: str)
     wording.sort(key=lambda x: x[0])
     ins_n = sum(j2 - j1 for n, (j1, j2) in enumerate(inserts) if n not in moved_ins)
     del_n = sum(i2 - i1 for n, (i1, i2) in enumerate(deletes) if n not in moved_del)
+    # Trim one-sided, unmoved material off both ends of the group.
+    lo_a, lo_b, hi_a, hi_b = 0, 0, len(ta), len(tb)
+
+    def one_sided(k: int) -> bool:
+        kind, n = op_ref[k]
+        tag, i1, i2, j1, j2 = ops[k]
+        if kind == "delete" and n not in moved_del:
+            return i2 - i1 >= TRIM_MIN_TOKENS
+        if kind == "insert" and n not in moved_ins:
+            return j2 - j1 >= TRIM_MIN_TOKENS
+        return False
+
+    k = 0
+    while k < len(ops) and one_sided(k):
+        lo_a, lo_b = ops[k][2], ops[k][4]
+        k += 1
+    k_end = len(ops) - 1
+    while k_end > k and one_sided(k_end):
+        hi_a, hi_b = ops[k_end][1], ops[k_end][3]
+        k_end -= 1
+    if (lo_a, hi_a, lo_b, hi_b) != (0, len(ta), 0, len(tb)) and lo_a < hi_a and lo_b < hi_b:
+        # The edges are material of one side only: describe the aligned core alone, when the core
+        # is word-for-word reuse (a paraphrase keeps its whole sentences).
+        core = word_edits(ta[lo_a:hi_a], tb[lo_b:hi_b], raw_a, raw_b)
+        if core.ratio < 0.6:
+            lo_a, hi_a, lo_b, hi_b = 0, len(ta), 0, len(tb)
+        else:
+            return dataclasses.replace(
+                core,
+                core_a=core.core_a or Span(ta[lo_a].span.start, ta[hi_a - 1].span.end),
+                core_b=core.core_b or Span(tb[lo_b].span.start, tb[hi_b - 1].span.end),
+            )
     return EditSet(
         wording=tuple(e for _, e in wording),
         typography=tuple(typo),

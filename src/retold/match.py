@@ -100,23 +100,29 @@ class LexicalMatrices:
 
 def lexical_matrices(fa: DocFeatures, fb: DocFeatures) -> LexicalMatrices:
     vocab = {s: i for i, s in enumerate(sorted(set().union(*fa.stems, *fb.stems)))}
-    w = np.zeros(len(vocab), dtype=np.float64)
+    w = np.zeros(len(vocab), dtype=np.float32)
     for s, i in vocab.items():
         w[i] = max(fa.weights.get(s, 0.0), fb.weights.get(s, 0.0))
-    ma = np.zeros((fa.n, len(vocab)), dtype=np.float64)
-    mb = np.zeros((fb.n, len(vocab)), dtype=np.float64)
-    for i, st in enumerate(fa.stems):
-        ma[i, [vocab[s] for s in st]] = 1.0
-    for j, st in enumerate(fb.stems):
-        mb[j, [vocab[s] for s in st]] = 1.0
-    overlap = (ma * w) @ mb.T
-    wa = (ma @ w)[:, None]
-    wb = (mb @ w)[None, :]
+    ma = _incidence(fa.stems, vocab)
+    mb = _incidence(fb.stems, vocab)
+    overlap = ((ma * w) @ mb.T).astype(np.float64)
+    wa = (ma @ w).astype(np.float64)[:, None]
+    wb = (mb @ w).astype(np.float64)[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         ca = np.where(wa > 0, overlap / wa, 0.0)
         cb = np.where(wb > 0, overlap / wb, 0.0)
         dice = np.where(wa + wb > 0, 2 * overlap / (wa + wb), 0.0)
     return LexicalMatrices(overlap, ca, cb, dice)
+
+
+def _incidence(stems: Sequence[frozenset[str]], vocab: dict[str, int]) -> np.ndarray:
+    """Binary sentence x vocabulary matrix (float32: the matrix product is the hot spot)."""
+    m = np.zeros((len(stems), len(vocab)), dtype=np.float32)
+    rows = [i for i, st in enumerate(stems) for _ in st]
+    cols = [vocab[x] for st in stems for x in st]
+    if rows:
+        m[rows, cols] = 1.0
+    return m
 
 
 def _dice(x: Sequence[str], y: Sequence[str]) -> float:

@@ -95,6 +95,31 @@ def _chunks(raw: str) -> list[tuple[int, str]]:
     return chunks
 
 
+_PLAIN_RUN = re.compile(r"[\x20-\x5f\x61-\x7e]{2,}")
+
+
+def _chunks_fast(raw: str) -> list[tuple[int, str, bool]]:
+    """Like :func:`_chunks`, but runs of plain ASCII come whole (normalising is ~10x faster).
+
+    A run's last character is left out of it when combining marks follow, so it stays with them.
+    """
+    out: list[tuple[int, str, bool]] = []
+    pos = 0
+    for m in _PLAIN_RUN.finditer(raw):
+        s, e = m.start(), m.end()
+        if e < len(raw) and unicodedata.combining(raw[e]):
+            e -= 1
+        if e - s < 2:
+            continue
+        if s > pos:
+            out.extend((pos + k, c, False) for k, c in _chunks(raw[pos:s]))
+        out.append((s, raw[s:e], True))
+        pos = e
+    if pos < len(raw):
+        out.extend((pos + k, c, False) for k, c in _chunks(raw[pos:]))
+    return out
+
+
 def _ends_sentence(prev: str) -> bool:
     s = prev.rstrip()
     while s and s[-1] in _CLOSERS:
@@ -128,7 +153,13 @@ def normalise(raw: str, *, repair_breaks: bool = True) -> Normalised:
     chars: list[str] = []
     offs: list[int] = []
     last_raw, last_start, last_n = "", 0, 0
-    for start, chunk in _chunks(raw):
+    for start, chunk, plain in _chunks_fast(raw):
+        if plain:
+            # a run of plain printable ASCII: NFKC and folding leave it as it is
+            chars.extend(chunk)
+            offs.extend(range(start, start + len(chunk)))
+            last_raw, last_start, last_n = chunk[-1], start + len(chunk) - 1, 1
+            continue
         folded_chunk = _fold_char(chunk)
         if folded_chunk and last_n and unicodedata.combining(folded_chunk[0]):
             # Marks cut off from their base by a removed character: fold them together again.

@@ -34,7 +34,14 @@ SENTENCE_OPENERS = frozenset(
     as since mr mrs ms dr officials police some many most other others one two three""".split()
 )
 
-_BOUNDARY = re.compile(r"[.!?\u2026]+[\"')\]]*(?=\s+[\"'(\[]*[A-Z0-9\u00C0-\u024F\u0400-\u04FF])")
+_BOUNDARY = re.compile(
+    r"[.!?\u2026]+[\"')\]]*(?=\s+[\"'(\[]*[A-Z0-9\u00C0-\u024F\u0400-\u04FF])"
+    # a missing space after a full stop, common in scraped and OCR'd text: "all ages.Discovery"
+    r"|(?<=[a-z]{2})[.!?](?=[A-Z][a-z]{2})"
+)
+# Longer "sentences" (lists, tables, run-on scraped text) are cut into clause-sized chunks.
+MAX_SENTENCE_CHARS = 320
+_CLAUSE_CUT = re.compile(r"[;:,)]\s|\s-\s|\s")
 _INITIALISM = re.compile(r"(?:\b[A-Za-z]\.){2,}$")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
 
@@ -56,7 +63,7 @@ def _sentence_ends(para: str) -> list[int]:
     for m in _BOUNDARY.finditer(para):
         end = m.end()
         punct = m.group(0)
-        before = para[: m.start() + 1]
+        before = para[max(0, m.start() - 24) : m.start() + 1]  # enough for any abbreviation
         if punct[0] == ".":
             if _INITIALISM.search(before):
                 nxt = para[end:].lstrip(" \"'([").split(" ", 1)[0].lower().strip(",;:")
@@ -66,6 +73,29 @@ def _sentence_ends(para: str) -> list[int]:
                 continue
         ends.append(end)
     return ends
+
+
+def _chunk_long(para: str, s: int, e: int, max_chars: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
+    """Cut an over-long sentence at clause punctuation (else a space) into chunks <= max_chars."""
+    out = []
+    while e - s > max_chars:
+        window = para[s + max_chars // 2 : s + max_chars]
+        best = None
+        for m in _CLAUSE_CUT.finditer(window):
+            # prefer the last clause mark; a bare space only when there is no clause mark
+            if best is None or m.group(0).strip() or not best[1]:
+                best = (m.end(), bool(m.group(0).strip()))
+        cut = s + max_chars // 2 + (best[0] if best else len(window))
+        piece_end = cut
+        while piece_end > s and para[piece_end - 1] == " ":
+            piece_end -= 1
+        out.append((s, piece_end))
+        s = cut
+        while s < e and para[s] == " ":
+            s += 1
+    if e > s:
+        out.append((s, e))
+    return out
 
 
 def segment_normalised(norm: Normalised, *, min_tokens: int = 3) -> Segmented:
@@ -97,7 +127,7 @@ def segment_normalised(norm: Normalised, *, min_tokens: int = 3) -> Segmented:
                 merged[-1] = (merged[-1][0], e)
             else:
                 merged.append((s, e))
-        for s, e in merged:
+        for s, e in [c for piece in merged for c in _chunk_long(para, *piece)]:
             sentences.append(
                 Sentence(
                     index=len(sentences),
