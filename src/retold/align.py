@@ -49,14 +49,22 @@ def _span_of(fd: DocFeatures, ids: Sequence[int]) -> Span:
 
 
 def _classify(pair: SentencePair, es: EditSet, len_a: int, len_b: int) -> ReuseType:
+    """The reuse type of one group; lengths are of the whole sentences on each side."""
+    trimmed = es.core_a is not None or es.core_b is not None
     short, long_ = min(len_a, len_b), max(len_a, len_b)
-    if long_ > 0 and short / long_ < SUMMARY_LENGTH_RATIO and (len(pair.a) > 1 or len(pair.b) > 1 or es.ratio < 0.7):
+    if (
+        not trimmed
+        and long_ > 0
+        and short / long_ < SUMMARY_LENGTH_RATIO
+        and (len(pair.a) > 1 or len(pair.b) > 1 or es.ratio < 0.7)
+    ):
         return "summarised"
     if not es.wording:
         return "verbatim"
     if es.ratio >= 0.85 and es.substituted_tokens == 0:
         return "near-verbatim"
-    if pair.lexical >= 0.5 or es.ratio >= 0.6:
+    # A spinner keeps word order: one word in three swapped still leaves a difflib ratio ~0.67.
+    if es.ratio >= 0.6 or (es.ratio >= 0.45 and pair.semantic is None):
         return "spun"
     return "paraphrased"
 
@@ -70,10 +78,10 @@ def describe_groups(pairs: Sequence[SentencePair], fa: DocFeatures, fb: DocFeatu
         tb = [t for j in p.b for t in fb.tokens[j]]
         es = word_edits(ta, tb, raw_a, raw_b)
         sa, sb = _span_of(fa, p.a), _span_of(fb, p.b)
+        kind = _classify(p, es, len(sa), len(sb))
         # Material of one side only at the edges (a passage pasted into a longer sentence) is
         # trimmed off: the passage is the aligned core.
-        sa, sb = es.core_a or sa, es.core_b or sb
-        out.append(GroupDetail(p, sa, sb, es, _classify(p, es, len(sa), len(sb))))
+        out.append(GroupDetail(p, es.core_a or sa, es.core_b or sb, es, kind))
     return out
 
 
@@ -102,6 +110,10 @@ def _continues(prev: GroupDetail, nxt: GroupDetail, matched_a: set[int], matched
     gap_a = range(a_end + 1, a_next)
     gap_b = range(b_end + 1, b_next)
     if len(gap_a) > max_gap or len(gap_b) > max_gap:
+        return False
+    # A gap on one side only is a dropped or an inserted sentence: the passage ends there, so
+    # its span never covers text that `dropped` or `added` report.
+    if bool(gap_a) != bool(gap_b):
         return False
     # Never step over a sentence that belongs to another passage.
     return not any(i in matched_a for i in gap_a) and not any(j in matched_b for j in gap_b)

@@ -42,6 +42,9 @@ FRAGMENT_CONTAINMENT = 0.65
 EXTENSION_DICE = 0.45
 # Cosine for a semantic neighbour of a group, lower than for a free-standing pair.
 EXTENSION_COSINE = 0.62
+# Similarity enough for a sentence sandwiched between aligned groups on both sides.
+SANDWICH_DICE = 0.2
+SANDWICH_COSINE = 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +224,23 @@ def match_sentences(
             cos_m = cos
             _extend(groups, fa, fb, lambda i, j: cos_m[i, j] >= EXTENSION_COSINE, "semantic-extension")
 
+    # 5. A lone unmatched sentence on each side between two aligned groups is a rewrite of its
+    # counterpart when it shares anything at all: its slot in the reused text says the rest.
+    cos_f = cos
+    _fill_sandwiches(
+        groups,
+        lambda i, j: _dice(fa.keys[i], fb.keys[j]) >= SANDWICH_DICE
+        or (cos_f is not None and cos_f[i, j] >= SANDWICH_COSINE),
+    )
     return _finish(groups, fa, fb, lex, cos)
+
+
+def _fill_sandwiches(groups: _Groups, ok) -> None:  # type: ignore[no-untyped-def]
+    ordered = sorted(groups.groups, key=lambda g: min(g[1]))
+    for (a1, b1, _), (a2, b2, _) in zip(ordered, ordered[1:], strict=False):
+        i, j = max(a1) + 1, max(b1) + 1
+        if min(a2) == i + 1 and min(b2) == j + 1 and i not in groups.of_a and j not in groups.of_b and ok(i, j):
+            groups.new(i, j, "sandwich")
 
 
 def _mutual_best(m: np.ndarray, i: int, j: int) -> bool:

@@ -30,6 +30,9 @@ from retold.segment import segment_normalised
 from retold.types import Attribution, Comparison, Document, Passage, Span, Verdict
 
 ProgressCallback = Callable[[str, float], None]
+# A passage made of one sentence group must be this similar: one shared boilerplate phrase
+# ("told BBC One's Breakfast with Frost programme") otherwise passes for reuse (lexical ~0.57).
+SINGLE_PASSAGE_MIN_SCORE = 0.65
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +118,8 @@ class Detector:
         details = describe_groups(pairs, a.features, b.features)
         passages = [
             p for p in build_passages(details, a.features, b.features, max_gap=s.align.max_gap)
-            if len(p.b) >= s.align.min_passage_chars or len(p.a) >= s.align.min_passage_chars
+            if (len(p.b) >= s.align.min_passage_chars or len(p.a) >= s.align.min_passage_chars)
+            and (len(p.pairs) > 1 or p.score >= SINGLE_PASSAGE_MIN_SCORE)
         ]
         kept = {(pp.a, pp.b) for p in passages for pp in p.pairs}
         matched_a = {i for p in pairs if (p.a, p.b) in kept for i in p.a}
@@ -130,13 +134,17 @@ class Detector:
             attribution = attribute(
                 a.doc,
                 b.doc,
-                [e for p in passages for e in p.edits],
+                # Word swaps say "spinner" only where the words kept their places.
+                [e for p in passages if p.type in ("near-verbatim", "spun") for e in p.edits],
                 added_a_share=1.0 - reuse_a,
                 added_b_share=1.0 - reuse_b,
                 min_confidence=s.verdict.min_source_confidence,
             )
         else:
+            # Too little reused text for a verdict of reuse: report none rather than a stray pair.
             attribution = Attribution(None, 0.0, "no reused text: nothing to attribute", "none")
+            passages, added, dropped = [], [], []
+            reuse_a = reuse_b = 0.0
         t3 = time.perf_counter()
         return Comparison(
             a=a.doc,
