@@ -126,8 +126,14 @@ def test_seed_pair_is_highlighted_side_by_side(page: Any) -> None:
     assert page.errors == []
 
 
-def test_edit_toggle_shows_plain_text(page: Any) -> None:
-    _compare(page, SEED_A, SEED_B)
+def test_uploaded_files_and_edit_toggle(page: Any) -> None:
+    page.goto("/")
+    page.set_input_files("#file-a", str(ROOT / "examples" / "000_f1f864ec94766fbf.txt"))
+    page.set_input_files("#file-b", str(ROOT / "examples" / "001_fa24727afca519d2.txt"))
+    page.wait_for_function("['text-a', 'text-b'].every((i) => document.getElementById(i).value.length > 0)")
+    assert page.input_value("#text-a") == SEED_A
+    page.click("#compare-btn")
+    page.wait_for_selector('.doc[data-side="b"] mark.passage', timeout=20_000)
     pane_b = page.locator('.doc[data-side="b"]')
     page.uncheck("#compare-result input[type=checkbox]")
     # Without the inline edits the pane holds exactly article B's text.

@@ -296,3 +296,13 @@ def test_a_body_that_trickles_in_is_408() -> None:
                 reply += chunk
     assert reply.startswith(b"HTTP/1.1 408")
     assert b"send it in one go" in reply
+
+
+@pytest.mark.model
+def test_service_with_the_real_model() -> None:
+    with TestClient(create_app(settings=Settings())) as c:  # loads MiniLM at start-up
+        assert c.get("/api/health").json()["embedder"] == "all-MiniLM-L6-v2"
+        r = c.post("/api/compare", json={"a": PARAPHRASE[0], "b": PARAPHRASE[1]})
+    assert r.status_code == 200
+    passages = r.json()["passages"]
+    assert passages and passages[0]["sentence_pairs"][0]["semantic"] is not None

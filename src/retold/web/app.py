@@ -114,10 +114,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.workers = Workers(workers=options.workers, max_pending=options.max_pending, timeout_s=options.timeout_s)
-        # Load the embedder now (MiniLM: ~10 s of imports) so the first request does not pay for it.
-        await state.workers.run(lambda: detector.embedder)
+        # Load the model now (MiniLM: ~10 s of imports, loaded on its first encode) so the first
+        # request does not pay for it.
+        await state.workers.run(lambda: detector.embedder.encode(["warm-up"]))
         if isinstance(state.corpus, StoreCorpus):
-            await state.workers.run(state.corpus.doc_embedder)
+            await state.workers.run(lambda: state.corpus.doc_embedder().encode(["warm-up"]))  # type: ignore[union-attr]
         try:
             yield
         finally:
