@@ -285,9 +285,11 @@ def _warc(path: Path, rel: str, st: IngestSettings) -> Iterator[Record]:
                 )
                 if "html" not in ctype.lower():
                     continue
-                url = rec.rec_headers.get_header("WARC-Target-URI") or f"{rel}@{it.get_record_offset()}"
-                where = f"{path}@{it.get_record_offset()}"
+                # Read the payload first: get_record_offset() skips to the end of the record.
                 payload = rec.content_stream().read()
+                offset = it.get_record_offset()
+                url = rec.rec_headers.get_header("WARC-Target-URI") or f"{rel}@{offset}"
+                where = f"{path}@{offset}"
                 try:
                     charset = _charset(ctype) or st.encoding
                     html = decode_bytes(payload, where=where, encoding=charset)

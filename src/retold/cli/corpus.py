@@ -244,7 +244,7 @@ def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fm
                 writer.writerow([pair.a, pair.b, c.verdict, c.source or "", round(c.reuse_a, 4), round(c.reuse_b, 4),
                                  len(c.passages), ";".join(sorted({p.type for p in c.passages})),
                                  ";".join(pair.candidate.channels)])  # fmt: skip
-            else:
+            if fmt in ("json", "table") or parquet_file:
                 rows.append(pair.to_dict())
         meta = store.dates_and_outlets() if fmt in ("json", "table") else {}
     if parquet_file:

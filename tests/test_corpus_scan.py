@@ -1,0 +1,157 @@
+"""Corpus mode end to end on generated articles: add, scan, query, show, stats, delete (hash embedder)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from retold.cli import main
+from retold.config import Settings
+from retold.corpus import Corpus, add_documents, containment_pairs
+from retold.corpus_graph import PairLink, outlet_table, reprint_clusters, source_graph
+from retold.store import Store
+from retold.types import Document
+from test_corpus_helpers import article, corpus
+
+S = Settings().replace(embed={"backend": "hash"})
+
+
+@pytest.fixture(scope="module")
+def docs_dir(tmp_path_factory):
+    """30 originals (00 dated), a verbatim copy, an excerpt, a reordered copy, and a near-duplicate with edits."""
+    root = tmp_path_factory.mktemp("docs")
+    texts = corpus(30, seed=3)
+    for i, t in enumerate(texts):
+        (root / f"orig/{i:02d}.txt").parent.mkdir(exist_ok=True)
+        (root / f"orig/{i:02d}.txt").write_text(t)
+    paras = texts[0].split("\n\n")
+    (root / "copies").mkdir()
+    (root / "copies/verbatim.txt").write_text(" date 2021-01-05 " + texts[0])
+    (root / "copies/excerpt.txt").write_text("\n\n".join(paras[2:4]))
+    (root / "copies/reorder.txt").write_text("\n\n".join([paras[3], paras[0], paras[5], paras[1], paras[2], paras[4]]))
+    rnd = random.Random(9)
+    edited = " ".join(w if rnd.random() > 0.08 else "changed" for w in texts[1].split(" "))
+    (root / "copies/edited.jsonl").write_text(json.dumps({"id": "edited", "text": edited, "outlet": "Copycat"}) + "\n")
+    (root / "orig/00.txt").write_text(" date 2021-01-01 " + texts[0])
+    return root
+
+
+EXPECTED = {
+    frozenset({"orig/00.txt", "copies/verbatim.txt"}),
+    frozenset({"orig/00.txt", "copies/excerpt.txt"}),
+    frozenset({"orig/00.txt", "copies/reorder.txt"}),
+    frozenset({"orig/01.txt", "edited"}),
+}
+
+
+def test_library_scan_finds_every_copy_and_nothing_else(docs_dir, tmp_path) -> None:
+    with Store(tmp_path / "c.db", settings=S) as st:
+        summary = add_documents(st, [docs_dir], settings=S)
+        assert summary.read == summary.stored + summary.rejected == 34
+        pairs = list(Corpus(st, settings=S).scan())
+        found = {frozenset((p.a, p.b)) for p in pairs}
+        # Copies of one source also reuse each other; everything found must be one of those.
+        copies0 = {"orig/00.txt", "copies/verbatim.txt", "copies/excerpt.txt", "copies/reorder.txt"}
+        assert EXPECTED <= found
+        assert all(p <= copies0 or p == frozenset({"orig/01.txt", "edited"}) for p in found)
+        by = {frozenset((p.a, p.b)): p for p in pairs}
+        exc = by[frozenset({"orig/00.txt", "copies/excerpt.txt"})]
+        assert "containment" in exc.candidate.channels
+        line = exc.to_dict()
+        assert {"a", "b", "verdict", "source", "reuse", "passages"} <= set(line)
+        # Spans point into each document's stored text.
+        p0 = line["passages"][0]
+        a_text, b_text = st.get(line["a"]).text, st.get(line["b"]).text
+        assert a_text[p0["a"]["start"] : p0["a"]["end"]] and b_text[p0["b"]["start"] : p0["b"]["end"]]
+        # The dated pair is attributed by date: the earlier article is the source.
+        v = by[frozenset({"orig/00.txt", "copies/verbatim.txt"})]
+        src = v.a if v.comparison.source == "a" else v.b
+        assert src == "orig/00.txt"
+        assert st.stats().sentences > 0  # spans recorded for prepared documents
+        # Re-adding is a no-op.
+        again = add_documents(st, [docs_dir], settings=S)
+        assert (again.added, again.updated, again.unchanged) == (0, 0, 34)
+
+
+def test_query_ranks_source_first(docs_dir, tmp_path) -> None:
+    with Store(tmp_path / "c.db", settings=S) as st:
+        add_documents(st, [docs_dir / "orig"], settings=S)
+        c = Corpus(st, settings=S)
+        q = Document("new", (docs_dir / "copies/excerpt.txt").read_text())
+        res = c.query(q)
+        assert res.hits and res.hits[0].id == "00.txt" and res.hits[0].comparison.is_reuse
+        out = res.to_dict()
+        assert out["query"] == "new" and out["hits"][0]["id"] == "00.txt"
+        fresh = Document("fresh", article(random.Random(99)))
+        assert not [h for h in c.query(fresh).hits if h.comparison.is_reuse]
+
+
+def test_cli_commands(docs_dir, tmp_path, capsys) -> None:
+    db = str(tmp_path / "cli.db")
+    assert main(["add", db, str(docs_dir), "--embedder", "hash", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["read"] == summary["stored"] + summary["rejected"] == 34
+    assert main(["stats", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["documents"] == 34
+    assert main(["scan", db, "--jsonl"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert {frozenset((x["a"], x["b"])) for x in lines} >= EXPECTED
+    assert all(x["verdict"] in ("copy", "partial-reuse") for x in lines)
+    assert main(["scan", db]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["clusters"][0]["size"] == 4 and doc["graph"] and doc["outlets"]
+    assert main(["scan", db, "--csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("a,b,verdict,source")
+    pq = tmp_path / "pairs.parquet"
+    assert main(["scan", db, "--parquet", str(pq), "--format", "jsonl"]) == 0
+    import pyarrow.parquet as pqm
+
+    assert pqm.read_table(pq).num_rows == len(lines)
+    capsys.readouterr()
+    assert main(["query", db, str(docs_dir / "copies/excerpt.txt")]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert {h["id"] for h in hits} >= {"orig/00.txt"}
+    assert main(["show", db, "orig/00.txt", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["date"] == "2021-01-01" and len(shown["pairs"]) == 3
+    assert main(["delete", db, "edited"]) == 0
+    assert main(["stats", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["documents"] == 33
+    assert main(["show", db, "edited"]) == 2
+    assert main(["scan", db, "--embedder", "minilm"]) == 2  # store was built with hash: refused
+    assert "embedder" in capsys.readouterr().err
+
+
+def test_containment_pairs_matches_brute_force() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    wins = [np.unique(rng.integers(0, 60, size=rng.integers(1, 20))).astype(np.uint32) for _ in range(25)]
+    got = containment_pairs(wins, min_shared=2, min_containment=0.3, max_df=100)
+    want = {}
+    for i in range(25):
+        for j in range(i + 1, 25):
+            shared = len(np.intersect1d(wins[i], wins[j]))
+            c = shared / min(len(wins[i]), len(wins[j]))
+            if shared >= 2 and c >= 0.3:
+                want[(i, j)] = min(1.0, c)
+    assert got.keys() == want.keys()
+    assert all(abs(got[k] - want[k]) < 1e-9 for k in want)
+
+
+def test_clusters_graph_and_outlets() -> None:
+    import datetime as dt
+
+    links = [
+        PairLink("b", "a", "copy", "b", 0.9, "dates"),
+        PairLink("a", "c", "partial-reuse", "a", 0.8, "text"),
+        PairLink("x", "y", "copy", None),
+    ]
+    clusters = reprint_clusters(links, dates={"a": dt.date(2020, 1, 1), "b": dt.date(2020, 1, 2)})
+    assert [(c.ids, c.origin, c.pairs) for c in clusters] == [(("a", "b", "c"), "a", 2), (("x", "y"), None, 1)]
+    edges = source_graph(links)
+    assert [(e.source, e.copy) for e in edges] == [("a", "b"), ("a", "c")]
+    rows = outlet_table(edges, {"a": "Wire", "b": "Wire", "c": "Daily"})
+    assert [(r.source, r.copier, r.count) for r in rows] == [("Wire", "Daily", 1), ("Wire", "Wire", 1)]
