@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -10,6 +11,8 @@ import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from retold.config import Settings
 from retold.embed import HashEmbedder
@@ -306,3 +309,38 @@ def test_service_with_the_real_model() -> None:
     assert r.status_code == 200
     passages = r.json()["passages"]
     assert passages and passages[0]["sentence_pairs"][0]["semantic"] is not None
+
+
+def test_lone_surrogates_come_back_escaped(client: TestClient) -> None:
+    text = "The minister said the plan would cost five billion pounds \ud800 over ten years. " * 3
+    body = json.dumps({"a": text, "b": text})  # JSON may carry a lone surrogate as \\ud800
+    r = client.post("/api/compare?include_text=true", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 200
+    assert r.json()["documents"]["a"]["text"] == text
+
+
+_fuzz_client = None
+
+
+def _fuzz() -> TestClient:
+    global _fuzz_client
+    if _fuzz_client is None:
+        _fuzz_client = TestClient(create_app(settings=HASH), raise_server_exceptions=False)
+    return _fuzz_client
+
+
+_words = st.sampled_from(["the", "minister", "said", "plan", "<script>", "€", "\u00a0", "\n\n", ".", "date",
+                          "2021-10-31", "«", "»", "\u200b", "É", "😀", "\r\n", "  "])  # fmt: skip
+_texts = st.one_of(st.text(max_size=300), st.lists(_words, max_size=80).map(" ".join))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a=_texts, b=_texts, include=st.booleans())
+def test_any_text_pair_gets_an_answer_never_a_5xx(a: str, b: str, include: bool) -> None:
+    r = _fuzz().post(f"/api/compare?include_text={str(include).lower()}", json={"a": a, "b": b})
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 200 and include:
+        d = r.json()
+        for p in d["passages"]:  # spans point into the texts the answer carries
+            assert d["documents"]["a"]["text"][p["a"]["start"] : p["a"]["end"]] == p["a_text"]
+            assert d["documents"]["b"]["text"][p["b"]["start"] : p["b"]["end"]] == p["b_text"]
