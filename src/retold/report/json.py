@@ -17,17 +17,23 @@ def _r(x: float) -> float:
     return round(float(x), 4)
 
 
-def pair_to_dict(p: SentencePair) -> dict[str, Any]:
-    return {
+def pair_to_dict(p: SentencePair, c: Comparison | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "a": list(p.a),
         "b": list(p.b),
         "score": _r(p.score),
         "lexical": _r(p.lexical),
         "semantic": None if p.semantic is None else _r(p.semantic),
     }
+    if c is not None:
+        out["a_spans"] = [c.a_segments.sentences[i].span.to_dict() for i in p.a]
+        out["b_spans"] = [c.b_segments.sentences[j].span.to_dict() for j in p.b]
+    return out
 
 
-def passage_to_dict(p: Passage, a_text: str | None = None, b_text: str | None = None) -> dict[str, Any]:
+def passage_to_dict(
+    p: Passage, a_text: str | None = None, b_text: str | None = None, c: Comparison | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "a": p.a.to_dict(),
         "b": p.b.to_dict(),
@@ -35,7 +41,7 @@ def passage_to_dict(p: Passage, a_text: str | None = None, b_text: str | None = 
         "score": _r(p.score),
         "edits": [e.to_dict() for e in p.edits],
         "typography": [e.to_dict() for e in p.typography],
-        "sentence_pairs": [pair_to_dict(sp) for sp in p.pairs],
+        "sentence_pairs": [pair_to_dict(sp, c) for sp in p.pairs],
     }
     if a_text is not None and b_text is not None:
         out["a_text"] = p.a.of(a_text)
@@ -67,7 +73,7 @@ def to_dict(c: Comparison, *, include_text: bool = False) -> dict[str, Any]:
         "source_evidence": list(c.attribution.evidence),
         "reuse": {"a": _r(c.reuse_a), "b": _r(c.reuse_b)},
         "passages": [
-            passage_to_dict(p, c.a.text if include_text else None, c.b.text if include_text else None)
+            passage_to_dict(p, c.a.text if include_text else None, c.b.text if include_text else None, c)
             for p in c.passages
         ],
         "added": [s.to_dict() for s in c.added],
