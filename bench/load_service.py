@@ -8,8 +8,10 @@ any answer was a 5xx or a transport error.
     .venv/bin/python bench/load_service.py                      # 5,000 requests at 32 concurrency
     .venv/bin/python bench/load_service.py --requests 500 --json out/load.json
 
-The mix (weights): compare 40, query 20, document 20, health 10, clusters 10. Client and server
-share the machine, so on 2 cores the figures are a floor for a dedicated server.
+The mix (weights): compare 40, query 20, document 18, health 10, clusters 10, write 2 (an
+authenticated POST /api/documents upserting one of 20 rotating ids, so the single writer works
+while readers carry on and every reader's caches are invalidated). Client and server share the
+machine, so on 2 cores the figures are a floor for a dedicated server.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = [ROOT / "examples" / "000_f1f864ec94766fbf.txt", ROOT / "examples" / "001_fa24727afca519d2.txt"]
-MIX = {"compare": 40, "query": 20, "document": 20, "health": 10, "clusters": 10}
+MIX = {"compare": 40, "query": 20, "document": 18, "health": 10, "clusters": 10, "write": 2}
+TOKEN = "load-test-token-0123456789"
 
 
 def build_store(path: Path, n_rewrites: int) -> list[str]:
@@ -68,7 +71,8 @@ def free_port() -> int:
 def start_server(db: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "retold.cli", "serve", str(db), "--port", str(port), "--workers", str(workers),
            "--log-level", "warning"]  # fmt: skip
-    return subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+    env = {**os.environ, "RETOLD_TOKEN": TOKEN}
+    return subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, env=env)
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
@@ -106,6 +110,10 @@ async def run_load(url: str, ids: list[str], *, total: int, concurrency: int, ma
             req = client.get(f"/api/documents/{ids[i % len(ids)]}")
         elif route == "clusters":
             req = client.get("/api/clusters")
+        elif route == "write":
+            doc = {"id": f"written-{i % 20:02d}", "text": f"Update {i}. " + texts[i % 2][: 400 + i % 800]}
+            req = client.post("/api/documents", json={"documents": [doc]},
+                              headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
         else:
             req = client.get("/api/health")
         t0 = time.perf_counter()

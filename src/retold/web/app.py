@@ -245,7 +245,7 @@ def _add_api_routes(app: FastAPI) -> None:
         request: Request,
         include_text: Annotated[bool, Query(description="Add the passage and document texts.")] = False,
     ) -> Response:
-        """Compare two articles: the same JSON as ``retold compare --json`` (see docs/json.md)."""
+        """Compare two articles: the same JSON as `retold compare --json` (see docs/json.md)."""
         state = _state(request)
         limit = state.settings.ingest.max_document_chars
         a = to_document(body.a, default_id="a", max_chars=limit)
@@ -272,7 +272,7 @@ def _add_api_routes(app: FastAPI) -> None:
 
     @app.post("/api/documents", tags=["store"], status_code=201, dependencies=[Depends(_require_token)])
     async def add_documents(body: AddRequest, request: Request) -> dict[str, Any]:
-        """Add documents (bearer token). At most ``max_documents`` per request; one writer at a time."""
+        """Add documents (bearer token). At most `--max-docs` per request; one writer at a time."""
         state = _state(request)
         n, most = len(body.documents), state.options.max_documents
         if n > most:

@@ -51,8 +51,8 @@ class CompareRequest(BaseModel):
         },
     )
 
-    a: DocumentLike
-    b: DocumentLike
+    a: DocumentLike = Field(description="The first article: its text, or a document object.")
+    b: DocumentLike = Field(description="The second article: its text, or a document object.")
 
 
 class QueryRequest(BaseModel):
@@ -60,7 +60,7 @@ class QueryRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    document: DocumentLike
+    document: DocumentLike = Field(description="The article to check: its text, or a document object.")
     top_k: int = Field(default=10, ge=1, le=100, description="Most matches to return.")
 
 
@@ -69,7 +69,7 @@ class AddRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    documents: list[DocumentIn]
+    documents: list[DocumentIn] = Field(description="The documents; an existing id is replaced.")
 
 
 def to_document(x: DocumentLike, *, default_id: str, max_chars: int) -> Document:
