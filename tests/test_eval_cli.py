@@ -10,7 +10,14 @@ import pytest
 
 from retold.cli import main
 from retold.evaluate.detect import detect
-from retold.evaluate.msrp import best_threshold, cross_validate, features, fit_logistic, parse_msrp, train_test
+from retold.evaluate.msrp import (
+    best_threshold,
+    cross_validate,
+    features,
+    fit_logistic,
+    parse_msrp,
+    train_test,
+)
 from retold.evaluate.pairs import confusion, parse_pairs_jsonl, report, sweep
 from retold.evaluate.pan import DETECTION, parse_xml
 from retold.synth import generate
