@@ -250,7 +250,7 @@ class PairComparer:
     def _prepared(self, doc: Document) -> Prepared:
         p = self._cache.get(doc.id)
         if p is None:
-            if len(self._cache) >= self.cache_size:
+            if self._cache and len(self._cache) >= self.cache_size:
                 self._cache.pop(next(iter(self._cache)))
             p = self._cache[doc.id] = self.detector.prepare(doc)
         return p
@@ -406,34 +406,48 @@ def local_candidates(rows: Sequence[FingerprintRow], options: BatchOptions) -> l
     return sorted((a, b, v) for (a, b), v in via.items())
 
 
-_WORKER: dict[str, Any] = {}
+_WORKER: dict[str, PairComparer] = {}
 
 
-def _init_worker(settings: Settings, docs: dict[str, Document]) -> None:
-    _WORKER["comparer"] = PairComparer(settings)
-    _WORKER["docs"] = docs
-
-
-def _compare_chunk(pairs: list[tuple[str, str]]) -> list[CompareRow]:
-    comparer: PairComparer = _WORKER["comparer"]
-    docs: dict[str, Document] = _WORKER["docs"]
-    return [comparer.compare(docs[a], docs[b]) for a, b in pairs]
+def _compare_chunk(settings: Settings, pairs: list[tuple[Document, Document]]) -> list[CompareRow]:
+    comparer = _WORKER.get("comparer")
+    if comparer is None or comparer.detector.settings != settings:
+        comparer = _WORKER["comparer"] = PairComparer(settings)
+    return [comparer.compare(a, b) for a, b in pairs]
 
 
 def local_compare(
-    pairs: Sequence[tuple[str, str]], docs: dict[str, Document], settings: Settings, *, workers: int = 1
+    pairs: Sequence[tuple[str, str]], docs: Mapping[str, Document], settings: Settings, *, workers: int = 1
 ) -> list[CompareRow]:
-    """Stage 3 on one machine; ``workers > 1`` forks processes that share ``docs`` copy-on-write."""
+    """Stage 3 on one machine: in this process, or in ``workers`` processes started with ``PYTHONHASHSEED=0``.
+
+    Why a fixed hash seed: the core sums floats while iterating sets of strings, so the last bits
+    of a score follow the process's hash seed, and about one pair in 40 rounds the other way at 4
+    decimals. Spark starts its Python workers with ``PYTHONHASHSEED=0`` (pyspark's default, which
+    :func:`retold.spark.engine.get_session` keeps), and so do these workers: ``workers >= 2`` writes
+    byte-identical files to Spark. With one worker the scan runs in this process, with its seed.
+    Worker processes are spawned (a fork would keep this process's seed), so a script that calls
+    this with ``workers >= 2`` needs the usual ``if __name__ == "__main__":`` guard.
+    """
     # Chunks of 32 pairs keep a document's pairs mostly in one worker (its prepare cache) and
     # the pool busy to the end: at ~10 ms a compare a chunk is ~0.3 s.
-    chunks = [list(pairs[i : i + 32]) for i in range(0, len(pairs), 32)]
+    chunks = [[(docs[a], docs[b]) for a, b in pairs[i : i + 32]] for i in range(0, len(pairs), 32)]
     if workers == 1 or len(chunks) < 2:
-        _init_worker(settings, docs)
-        return [row for ch in chunks for row in _compare_chunk(ch)]
+        return [row for ch in chunks for row in _compare_chunk(settings, ch)]
+    import functools
     import multiprocessing as mp
 
-    with mp.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(settings, docs)) as pool:
-        return [row for part in pool.imap(_compare_chunk, chunks) for row in part]
+    saved = os.environ.get("PYTHONHASHSEED")
+    os.environ["PYTHONHASHSEED"] = "0"
+    try:
+        pool = mp.get_context("spawn").Pool(min(workers, len(chunks)))
+    finally:
+        if saved is None:
+            del os.environ["PYTHONHASHSEED"]
+        else:
+            os.environ["PYTHONHASHSEED"] = saved
+    with pool:
+        return [row for part in pool.imap(functools.partial(_compare_chunk, settings), chunks) for row in part]
 
 
 class LocalCheckpoints:
