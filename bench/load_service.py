@@ -121,7 +121,7 @@ async def run_load(url: str, ids: list[str], *, total: int, concurrency: int, ma
             r = await req
             status[route][r.status_code] += 1
         except httpx.HTTPError as exc:
-            errors[f"{route}: {type(exc).__name__}"] += 1
+            errors[f"{route}: {type(exc).__name__}: {exc}"] += 1
             return
         lat[route].append(time.perf_counter() - t0)
 
@@ -205,6 +205,8 @@ def main() -> int:
     print(f"{'route':<10} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  status")
     for route, r in summary["routes"].items():
         print(f"{route:<10} {r['n']:>6} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['max_ms']:>8}  {r['status']}")
+    for err, n in res["errors"].items():
+        print(f"transport error x{n}: {err}")
     if args.json_out:
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json_out).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -104,3 +104,26 @@ def test_writes_go_through_the_writer_while_reads_continue(db: Path, tmp_path: P
         assert http.delete("/api/documents/n3", headers=AUTH).status_code == 404
     with Store(path) as st:
         assert st.integrity_check() == "ok" and len(st) == 7
+
+
+def test_a_query_raced_by_a_write_is_run_again(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import retold.corpus
+
+    path = tmp_path / "race.db"
+    path.write_bytes(db.read_bytes())
+    real = retold.corpus.Corpus.query
+    calls = []
+
+    def racing(self: retold.corpus.Corpus, doc: Document, *, top_k: int | None = None) -> object:
+        calls.append(1)
+        if len(calls) == 1:  # a writer replaces a document mid-query: its old rowid is gone
+            with Store(path, settings=HASH) as other:
+                add_documents(other, [Document(id="bus", text=BUS + " Updated.")], settings=HASH)
+            raise KeyError(57)
+        return real(self, doc, top_k=top_k)
+
+    monkeypatch.setattr(retold.corpus.Corpus, "query", racing)
+    with TestClient(create_app(path)) as c:
+        r = c.post("/api/query", json={"document": SEED_B})
+    assert r.status_code == 200 and len(calls) == 2
+    assert "wp" in {h["id"] for h in r.json()["hits"]}
