@@ -11,8 +11,8 @@ import pytest
 from retold.batch import (
     BatchOptions,
     Fingerprinter,
-    clusters_of,
     cluster_lines,
+    clusters_of,
     read_corpus,
     scan_corpus,
     simhash_keys,
