@@ -89,6 +89,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--load-runs", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
     args = ap.parse_args()
     if not DATA.is_dir():
         print(f"missing {DATA}: the BBC News set lives in ../shared/data (see its README)", file=sys.stderr)
@@ -111,6 +112,11 @@ def main() -> int:
 
     from retold import Detector, Document, Settings
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        print(f"torch threads set to {args.threads}")
     ps = pairs()
     print(
         "\n| pair | words a / b | settings | verdict | median ms | p90 ms | min ms | match ms (median) "
