@@ -42,6 +42,8 @@ FRAGMENT_CONTAINMENT = 0.65
 EXTENSION_DICE = 0.45
 # Cosine for a semantic neighbour of a group, lower than for a free-standing pair.
 EXTENSION_COSINE = 0.62
+# One-to-one lexical anchors below this Dice are also scored by the embedder.
+WEAK_ANCHOR_DICE = 0.65
 # Similarity enough for a sentence sandwiched between aligned groups on both sides.
 SANDWICH_DICE = 0.2
 SANDWICH_COSINE = 0.45
@@ -192,12 +194,12 @@ def match_sentences(
         elif ga is not None and gb is None:
             a_ids, b_ids, _ = groups.groups[ga]
             # split: b_j is mostly made of a_i, next to the group's other b sentences
-            if len(a_ids) == 1 and lex.cb[i, j] >= FRAGMENT_CONTAINMENT and _adjacent(j, b_ids, 2):
+            if len(a_ids) == 1 and lex.cb[i, j] >= FRAGMENT_CONTAINMENT and _adjacent(j, b_ids, 1):
                 groups.add_b(ga, j)
         elif gb is not None and ga is None:
             a_ids, b_ids, _ = groups.groups[gb]
             # join: a_i is mostly inside b_j, next to the group's other a sentences
-            if len(b_ids) == 1 and lex.ca[i, j] >= FRAGMENT_CONTAINMENT and _adjacent(i, a_ids, 2):
+            if len(b_ids) == 1 and lex.ca[i, j] >= FRAGMENT_CONTAINMENT and _adjacent(i, a_ids, 1):
                 groups.add_a(gb, i)
 
     # 3. Extension around groups with a relaxed all-token test.
@@ -208,11 +210,20 @@ def match_sentences(
     if s.semantic and (embedder is not None or (vectors_a is not None and vectors_b is not None)):
         un_a = [i for i in range(fa.n) if i not in groups.of_a and len(fa.keys[i]) >= s.min_content_tokens]
         un_b = [j for j in range(fb.n) if j not in groups.of_b and len(fb.keys[j]) >= s.min_content_tokens]
-        if un_a and un_b and _worth_embedding(lex, groups, fa, fb):
-            va, vb = _vectors(fa, fb, un_a, un_b, embedder, vectors_a, vectors_b)
+        # Weak one-to-one anchors get a second opinion from the embedder (the weak-passage filter
+        # would otherwise drop a real but reworded sentence pair).
+        weak = [
+            (a_ids[0], b_ids[0]) for a_ids, b_ids, _ in groups.groups
+            if len(a_ids) == 1 and len(b_ids) == 1 and lex.dice[a_ids[0], b_ids[0]] < WEAK_ANCHOR_DICE
+            and _isolated(groups, a_ids[0], b_ids[0])
+        ]
+        if (un_a and un_b or weak) and _worth_embedding(lex, groups, fa, fb):
+            emb_a = sorted(set(un_a) | {i for i, _ in weak})
+            emb_b = sorted(set(un_b) | {j for _, j in weak})
+            va, vb = _vectors(fa, fb, emb_a, emb_b, embedder, vectors_a, vectors_b)
             cos = np.full((fa.n, fb.n), -1.0, dtype=np.float64)
-            cos[np.ix_(un_a, un_b)] = va @ vb.T
-            sub = cos[np.ix_(un_a, un_b)]
+            cos[np.ix_(emb_a, emb_b)] = va @ vb.T
+            sub = cos[np.ix_(un_a, un_b)] if un_a and un_b else np.zeros((0, 0))
             for r, c in np.argwhere(sub >= s.semantic_threshold).tolist():
                 i, j = un_a[r], un_b[c]
                 if i in groups.of_a or j in groups.of_b:
@@ -241,6 +252,11 @@ def _fill_sandwiches(groups: _Groups, ok) -> None:  # type: ignore[no-untyped-de
         i, j = max(a1) + 1, max(b1) + 1
         if min(a2) == i + 1 and min(b2) == j + 1 and i not in groups.of_a and j not in groups.of_b and ok(i, j):
             groups.new(i, j, "sandwich")
+
+
+def _isolated(groups: _Groups, i: int, j: int) -> bool:
+    """No aligned neighbour on either side: the pair would stand alone as a passage."""
+    return not any(x in groups.of_a for x in (i - 1, i + 1)) and not any(y in groups.of_b for y in (j - 1, j + 1))
 
 
 def _mutual_best(m: np.ndarray, i: int, j: int) -> bool:

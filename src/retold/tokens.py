@@ -1,7 +1,7 @@
 """Word tokens with matching keys, stems and weights.
 
 A token's ``key`` is its case-folded, typography-folded form ("Russia's" -> "russia's");
-its stem is the Porter stem of the key without a possessive ("russia"). Content tokens (not
+its stem is the Snowball (Porter 2) stem of the key without a possessive ("russia"). Content tokens (not
 stop words) carry a weight that grows with rarity: a shared "Novosibirsk" (Zipf frequency 2.4)
 says far more than a shared "said" (Zipf 6.0). Numbers weigh 2.
 
@@ -17,7 +17,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from nltk.stem.porter import PorterStemmer
+import snowballstemmer
 from wordfreq import zipf_frequency
 
 from retold.types import Span, Token
@@ -44,7 +44,8 @@ STOPWORDS = frozenset(
     per via yet still even much many may might must shall""".split()
 )
 
-_stemmer = PorterStemmer()
+# Snowball English (Porter 2); nltk's Porter would pull scipy into every import (~4 s).
+_stemmer = snowballstemmer.stemmer("english")
 
 
 # Typography folded one character for one character, so token offsets stay raw offsets.
@@ -73,11 +74,11 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 
 @lru_cache(maxsize=200_000)
 def stem(key: str) -> str:
-    """Porter stem of a key, possessives dropped ("russia's" -> "russia")."""
+    """Snowball (Porter 2) stem of a key, possessives dropped ("russia's" -> "russia")."""
     k = key[:-2] if key.endswith("'s") else key.rstrip("'")
     if k[:1].isdigit():
         return k.replace(",", "")
-    return _stemmer.stem(k, to_lowercase=False)
+    return str(_stemmer.stemWord(k))
 
 
 @lru_cache(maxsize=200_000)
