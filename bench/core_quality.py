@@ -226,6 +226,12 @@ def aligned_counts(item: dict[str, Any], c: Any) -> tuple[cg.Counts, cg.Counts]:
     return cg.Counts(len(ok_a), len(pred_a), len(gold_a)), cg.Counts(len(ok_b), len(pred_b), len(gold_b))
 
 
+def _complement_counts(text: str, spans: list[tuple[int, int]], gold_reused: set[int]) -> list[int]:
+    pred = cg.char_set(text, spans)
+    gold = cg.char_set(text, [(0, len(text))]) - gold_reused
+    return [len(pred & gold), len(pred), len(gold)]
+
+
 def score_item(item: dict[str, Any], c: Any) -> dict[str, Any]:
     a, b = item["a"], item["b"]
     pred_a = [(p.a.start, p.a.end) for p in c.passages]
@@ -254,6 +260,10 @@ def score_item(item: dict[str, Any], c: Any) -> dict[str, Any]:
             {t: sum(len(p.b) for p in c.passages if p.type == t) for t in {p.type for p in c.passages}}
         ),
         "source_reason": c.attribution.reason,
+        # `dropped` (in a) and `added` (in b) against the gold complement: the source text the copy
+        # left out, and the copy text that does not come from the source.
+        "dropped_counts": _complement_counts(a, [(x.start, x.end) for x in c.dropped], ga),
+        "added_counts": _complement_counts(b, [(x.start, x.end) for x in c.added], gb),
         # Characters reported both inside a passage and as added (b) or dropped (a).
         "contradictions": [
             len(cg.char_set(a, [(s.start, s.end) for s in c.dropped]) & pa),
@@ -357,6 +367,14 @@ def main() -> int:
         tot = sum(types.values()) or 1
         shares = ", ".join(f"{t} {n / tot:.0%}" for t, n in types.most_common())
         print(f"| {kind} | {srcs.get('a', 0)} / {srcs.get('b', 0)} / {srcs.get('None', 0)} | {shares} |")
+    own = select(rows, "overall, own set")
+    for name, key in (("dropped (a)", "dropped_counts"), ("added (b)", "added_counts")):
+        k = sum((cg.Counts(*r[key]) for r in own), cg.Counts(0, 0, 0))
+        print(
+            f"\n`{name}` spans against gold (own set): P {k.precision:.3f} R {k.recall:.3f} F1 {k.f1:.3f}",
+            end="",
+        )
+    print()
     contra = [sum(r["contradictions"][k] for r in rows) for k in (0, 1)]
     print(
         f"\nchars inside a passage and also reported as dropped (a) / added (b): {contra[0]} / {contra[1]} "
