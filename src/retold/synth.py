@@ -226,7 +226,7 @@ def derive(
     others: Sequence[Article] = (),
     thesaurus: Thesaurus | None = None,
     date: Date | None = None,
-    spin_rate: float = 0.5,
+    spin_rate: float = 1.0,
 ) -> Derived:
     """One derived document from ``article`` (and ``others`` for ``added``, ``mix``, ``rewrite``)."""
     blocks = _paras(article)
@@ -372,7 +372,7 @@ def generate(
     id_format: str = "susp-{i:05d}.txt",
     negative_copies: bool = True,
     dated: bool = False,
-    spin_rate: float = 0.5,
+    spin_rate: float = 1.0,
 ) -> SynthSet:
     """About ``n`` labelled pairs: derived copies (label 1) and same-topic negatives (label 0).
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 from retold.errors import InputError
@@ -138,9 +139,27 @@ def _write(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def write_pan(s: SynthSet, out: str | Path) -> Path:
-    """Write the PAN layout (see the module docstring); returns the output folder."""
+_OWN = ("src", "susp", "truth", "docs", "detections", "pairs", "pairs.jsonl", "manifest.json")
+
+
+def _prepare(out: str | Path, overwrite: bool) -> Path:
+    """An empty output folder: stale truth files from another run would be scored silently."""
     root = Path(out)
+    if root.exists() and any(root.iterdir()):
+        if not overwrite:
+            raise InputError(f"{root} is not empty: choose a new --out folder, or pass --force to replace it")
+        for name in _OWN:
+            p = root / name
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
+    return root
+
+
+def write_pan(s: SynthSet, out: str | Path, *, overwrite: bool = False) -> Path:
+    """Write the PAN layout (see the module docstring); returns the output folder."""
+    root = _prepare(out, overwrite)
     texts = s.texts()
     for a in s.articles:
         _write(root / "src" / a.id, a.text)
@@ -154,9 +173,9 @@ def write_pan(s: SynthSet, out: str | Path) -> Path:
     return root
 
 
-def write_docs(s: SynthSet, out: str | Path) -> Path:
+def write_docs(s: SynthSet, out: str | Path, *, overwrite: bool = False) -> Path:
     """Write the demo layout: all documents in ``OUT/docs/``, gold in ``OUT/truth/``, pairs files."""
-    root = Path(out)
+    root = _prepare(out, overwrite)
     texts = s.texts()
     for doc_id, text in sorted(texts.items()):
         _write(root / "docs" / doc_id, text)

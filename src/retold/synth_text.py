@@ -287,7 +287,8 @@ _STOP = frozenset(
     "year years people time new mr mrs ms per cent last first next well back while although though "
     "because since until unless whether yet still even ever never always often around against among "
     "within without across along behind beyond despite toward towards upon via like near less much many "
-    "several own rather quite however already".split()
+    "several own rather quite however already one two three four five six seven eight nine ten "
+    "eleven twelve hundred thousand million billion".split()
 )
 # Reporting verbs: a spinner's favourite target ("said" -> "stated", "added" -> "explained").
 _REPORTING = frozenset(
@@ -302,7 +303,7 @@ _REPORTING_FORMS = {"said": "say", "says": "say", "added": "add", "adds": "add",
 _MIN_ZIPF = 3.3  # synonyms rarer than ~2 per million words read as spinner gibberish ("lucre")
 
 
-def spin(text: str, thesaurus: Thesaurus, rng: random.Random, *, rate: float = 0.5) -> str:
+def spin(text: str, thesaurus: Thesaurus, rng: random.Random, *, rate: float = 1.0) -> str:
     """Replace content words by WordNet synonyms of the same part of speech, inflected to match.
 
     ``rate`` is the chance that an eligible word (one with a common single-word synonym) is
@@ -356,23 +357,28 @@ def _synonym_for(word: str, th: Thesaurus, rng: random.Random) -> str | None:
 
 
 def _pos_guess(word: str, th: Thesaurus) -> list[str]:
-    """Parts of speech worth trying, without a tagger: inflection and WordNet's sense counts."""
+    """Parts of speech worth trying, without a tagger: inflection and WordNet's sense counts.
+
+    A word with one part of speech in WordNet is that one; "-ed"/"-ing" forms are verbs; an
+    ambiguous word takes its dominant reading when that has at least twice the senses of every
+    other ("profits": noun 4 vs verb 2 -> skipped; "claims": noun 6 vs verb 5 -> skipped;
+    "economy": noun only). A spinner without a tagger errs the same way, now and then.
+    """
     if word.endswith("ly") and th.has(word, "r"):
         return ["r"]
-    # Only readings WordNet leaves unambiguous: "firm" (noun, verb, adjective) is skipped, while
-    # "-ed"/"-ing" forms are taken as verbs and words with a single part of speech as that one.
-    in_n, in_v, in_a = (bool(th.base_forms(word, pos)) for pos in ("n", "v", "a"))
-    verb = in_v and (word.endswith(("ed", "ing")) and not in_a or not (in_n or in_a))
-    adj = in_a and not in_n and not in_v
-    noun = in_n and not in_v and not in_a
-    order = []
-    if verb:
-        order.append("v")
-    if adj:
-        order.append("a")
-    if noun or (not order and word.endswith("s") and th.base_forms(word, "n") and not th.base_forms(word, "v")):
-        order.append("n")
-    return order
+    senses = {}
+    for pos in ("n", "v", "a"):
+        n = sum(th.sense_count(b, pos) for b in th.base_forms(word, pos))
+        if n:
+            senses[pos] = n
+    if not senses:
+        return []
+    if "v" in senses and word.endswith(("ed", "ing")) and "a" not in senses:
+        return ["v"]
+    if len(senses) == 1:
+        return list(senses)
+    top, *rest = sorted(senses, key=lambda p: -senses[p])
+    return [top] if all(senses[top] >= 2 * senses[r] for r in rest) else []
 
 
 def _form(word: str, lemma: str, pos: str) -> str | None:

@@ -67,7 +67,13 @@ def pan_group() -> None:
     type=int,
     default=None,
     help="Join passages that follow each other in both documents within this many characters "
-    "(default 250; 0 keeps the core's passages as they are).",
+    "of the suspicious one (default 250; 0 keeps the core's passages as they are).",
+)
+@click.option(
+    "--merge-source-gap",
+    type=int,
+    default=None,
+    help="The gap allowed in the source when joining (default 1000: a summary's originals lie apart).",
 )
 @click.option("--encoding", help="Decode documents with this encoding instead of detecting it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
@@ -79,6 +85,7 @@ def pan_detect(
     out_dir: str,
     workers: int,
     merge_gap: int | None,
+    merge_source_gap: int | None,
     encoding: str | None,
     as_json: bool,
     config_path: str | None,
@@ -86,7 +93,7 @@ def pan_detect(
     lexical_only: bool,
 ) -> None:
     """Compare each pair (source = a, suspicious = b) and write OUT/<susp>-<src>.xml."""
-    from retold.evaluate.detect import DEFAULT_MERGE_GAP, detect
+    from retold.evaluate.detect import DEFAULT_MERGE_GAP, DEFAULT_MERGE_SOURCE_GAP, detect
 
     for d in (susp_dir, src_dir):
         if not Path(d).is_dir():
@@ -101,6 +108,7 @@ def pan_detect(
             settings=settings,
             workers=workers,
             merge_gap=DEFAULT_MERGE_GAP if merge_gap is None else merge_gap,
+            merge_source_gap=DEFAULT_MERGE_SOURCE_GAP if merge_source_gap is None else merge_source_gap,
             encoding=encoding,
             progress=cb,
         )

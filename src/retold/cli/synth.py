@@ -21,9 +21,10 @@ from retold.errors import InputError
     "typography, added, dropped, mix, summary, rewrite.",
 )
 @click.option("--negatives", "negative_share", default=0.2, show_default=True, help="Share of negative pairs.")
-@click.option("--spin-rate", default=0.5, show_default=True, help="Chance that a word with a synonym is replaced.")
+@click.option("--spin-rate", default=1.0, show_default=True, help="Chance that a word with a synonym is replaced (1.0 changes ~14% of words).")
 @click.option("--demo", is_flag=True, help="Use the bundled articles in examples/corpus; write all documents to OUT/docs.")
 @click.option("--encoding", help="Decode input files with this encoding instead of detecting it.")
+@click.option("--force", is_flag=True, help="Replace the synth files of a non-empty --out folder.")
 def synth(
     corpus: str | None,
     out_dir: str,
@@ -34,6 +35,7 @@ def synth(
     spin_rate: float,
     demo: bool,
     encoding: str | None,
+    force: bool,
 ) -> None:
     """Generate rewritten copies of the articles in CORPUS, with gold in PAN format.
 
@@ -72,7 +74,7 @@ def synth(
         dated=demo,
         spin_rate=spin_rate,
     )
-    root = write_docs(s, out_dir) if demo else write_pan(s, out_dir)
+    root = write_docs(s, out_dir, overwrite=force) if demo else write_pan(s, out_dir, overwrite=force)
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     json.dump(manifest, sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -137,20 +137,25 @@ def document_reference(text: str, *, where: str = "<xml>") -> str:
     return root.attrib.get("reference", "")
 
 
-def merge_adjacent(annotations: Sequence[Annotation], *, max_gap: int) -> list[Annotation]:
+def merge_adjacent(
+    annotations: Sequence[Annotation], *, max_gap: int, max_source_gap: int | None = None
+) -> list[Annotation]:
     """Merge detections of one document pair that follow each other in both documents.
 
     PAN counts every detection that touches a case: a case found as three pieces has granularity 3
     and its plagdet is halved (1/log2(4)). Pieces closer than ``max_gap`` characters on both
     sides, in the same order, are one passage to a reader too, so they become one detection.
+    ``max_source_gap`` (default ``max_gap``) may allow a wider gap in the source: a condensed copy
+    keeps its sentences together while their originals lie further apart.
     """
+    src_gap = max_gap if max_source_gap is None else max_source_gap
     out: list[Annotation] = []
     for a in sorted(annotations, key=lambda x: (x.pair, x.this_offset, x.source_offset)):
         if out:
             p = out[-1]
             t_gap = a.this_offset - (p.this_offset + p.this_length)
             s_gap = a.source_offset - (p.source_offset + p.source_length)
-            if p.pair == a.pair and -p.this_length < t_gap <= max_gap and -p.source_length < s_gap <= max_gap:
+            if p.pair == a.pair and -p.this_length < t_gap <= max_gap and -p.source_length < s_gap <= src_gap:
                 t_end = max(p.this_offset + p.this_length, a.this_offset + a.this_length)
                 s_end = max(p.source_offset + p.source_length, a.source_offset + a.source_length)
                 out[-1] = Annotation(
