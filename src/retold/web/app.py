@@ -30,6 +30,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -214,7 +215,17 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def other(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
+    async def store_busy(request: Request, exc: Exception) -> JSONResponse:
+        # SQLite waited its busy timeout (30 s) for a lock another process (e.g. `retold add`) holds.
+        return JSONResponse(
+            {"detail": f"the store is busy ({exc}): another process, such as `retold add`, holds its write lock; "
+                       "retry in a few seconds"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
     app.add_exception_handler(Overloaded, overloaded)
+    app.add_exception_handler(sqlite3.OperationalError, store_busy)
     app.add_exception_handler(JobTimeout, timed_out)
     app.add_exception_handler(RetoldError, other)
 
