@@ -261,7 +261,8 @@ def spark_candidates(spark: Any, fp: Any, options: BatchOptions) -> Any:
     schema = T.StructType([T.StructField("a", T.StringType()), T.StructField("b", T.StringType()),
                            T.StructField("kind", T.IntegerType())])  # fmt: skip
     raw = spark.createDataFrame(buckets.where("n >= 2").rdd.flatMap(lambda r: _emit_pairs(r, caps)), schema)
-    counted = raw.groupBy("a", "b", "kind").count()
+    # Used twice below (lexical and semantic branches): computing the Python flatMap once halves the stage.
+    counted = raw.groupBy("a", "b", "kind").count().persist()
     lex = counted.where((F.col("kind") == 0) | ((F.col("kind") == 1) & (F.col("count") >= o.min_shared_fingerprints)))
     lex = lex.select("a", "b", F.when(F.col("kind") == 0, VIA_LSH).otherwise(VIA_WINNOW).alias("via"))
     if o.semantic:
