@@ -23,7 +23,9 @@ whose verdict is ``same-story`` or ``unrelated`` are written only with ``include
 >>> import json, tempfile, pathlib
 >>> from retold import Settings
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> text = "The minister said the plan would cost five billion pounds over ten years. " * 3
+>>> text = ("The finance minister said the new rail line would cost five billion pounds. "
+...         "Construction is expected to begin next spring and to last for seven years. "
+...         "Opposition leaders called the plan a waste of money and demanded an inquiry.")
 >>> _ = (d / "c.jsonl").write_text(
 ...     json.dumps({"id": "x", "text": text}) + "\\n" + json.dumps({"id": "y", "text": text}) + "\\n")
 >>> s = scan_corpus(d / "c.jsonl", d / "out.jsonl", settings=Settings().replace(embed={"backend": "hash"}))
