@@ -75,3 +75,16 @@ def test_latin1_input_is_decoded(tmp_path, capsys):
     a.write_bytes("Caf\xe9 owners in Z\xfcrich said prices rose sharply again this winter season.".encode("latin-1"))
     code, out, _ = run(["compare", str(a), str(a), "--json", *FAST], capsys)
     assert code == 0 and json.loads(out)["verdict"] == "copy"
+
+
+def test_results_do_not_depend_on_the_hash_seed():
+    # Sums over sets of words must not change with Python's string hashing (Spark parity needs it).
+    outs = set()
+    for seed in ("0", "1"):
+        r = subprocess.run(
+            [sys.executable, "-m", "retold.cli", "compare", str(SEED_A), str(SEED_B), "--json", *FAST],
+            capture_output=True, timeout=120, env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+        )
+        assert r.returncode == 0
+        outs.add(r.stdout)
+    assert len(outs) == 1

@@ -24,6 +24,7 @@ Evidence, strongest first:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,8 @@ FRAGMENT_CONTAINMENT = 0.65
 EXTENSION_DICE = 0.45
 # Cosine for a semantic neighbour of a group, lower than for a free-standing pair.
 EXTENSION_COSINE = 0.62
+# Anchor candidates kept per sentence (best by Dice), on each side.
+CANDIDATES_PER_SENTENCE = 5
 # One-to-one lexical anchors below this Dice are also scored by the embedder.
 WEAK_ANCHOR_DICE = 0.65
 # Similarity enough for a sentence sandwiched between aligned groups on both sides.
@@ -184,6 +187,7 @@ def match_sentences(
         | ((lex.cb >= FRAGMENT_CONTAINMENT) & (lex.ca >= 0.2))
         | ((lex.ca >= FRAGMENT_CONTAINMENT) & (lex.cb >= 0.2))
     )
+    strong &= _top_k_mask(np.where(strong, lex.dice + 0.001 * lex.overlap, -1.0), CANDIDATES_PER_SENTENCE)
     cand = np.argwhere(strong)
     order = sorted(cand.tolist(), key=lambda ij: -(lex.dice[ij[0], ij[1]] + 0.001 * lex.overlap[ij[0], ij[1]]))
     for i, j in order:
@@ -254,6 +258,29 @@ def _fill_sandwiches(groups: _Groups, ok) -> None:  # type: ignore[no-untyped-de
             groups.new(i, j, "sandwich")
 
 
+def _top_k_mask(score: np.ndarray, k: int) -> np.ndarray:
+    """True where a cell is among the k best of its row or of its column.
+
+    Bounds the anchors to O((n + m) k): repetitive text (boilerplate, lists) otherwise makes every
+    sentence a candidate for every other, and the greedy grouping quadratic.
+    """
+    n, m = score.shape
+    mask = np.zeros_like(score, dtype=bool)
+    if n == 0 or m == 0:
+        return mask
+    if m > k:
+        idx = np.argpartition(-score, k - 1, axis=1)[:, :k]
+        mask[np.arange(n)[:, None], idx] = True
+    else:
+        mask[:] = True
+    if n > k:
+        idx = np.argpartition(-score, k - 1, axis=0)[:k, :]
+        mask[idx, np.arange(m)[None, :]] = True
+    else:
+        mask[:] = True
+    return mask
+
+
 def _isolated(groups: _Groups, i: int, j: int) -> bool:
     """No aligned neighbour on either side: the pair would stand alone as a passage."""
     return not any(x in groups.of_a for x in (i - 1, i + 1)) and not any(y in groups.of_b for y in (j - 1, j + 1))
@@ -268,15 +295,13 @@ def _adjacent(x: int, members: list[int], gap: int) -> bool:
 
 
 def _extend(groups: _Groups, fa: DocFeatures, fb: DocFeatures, ok, how: str) -> None:  # type: ignore[no-untyped-def]
-    changed = True
-    while changed:
-        changed = False
-        for a_ids, b_ids, _ in list(groups.groups):
-            for di, dj, i0, j0 in ((-1, -1, min(a_ids), min(b_ids)), (1, 1, max(a_ids), max(b_ids))):
-                i, j = i0 + di, j0 + dj
-                if 0 <= i < fa.n and 0 <= j < fb.n and i not in groups.of_a and j not in groups.of_b and ok(i, j):
-                    groups.new(i, j, how)
-                    changed = True
+    """Walk outwards from every group, one sentence on each side at a time, while ``ok`` holds."""
+    for a_ids, b_ids, _ in list(groups.groups):
+        for step, i, j in ((-1, min(a_ids) - 1, min(b_ids) - 1), (1, max(a_ids) + 1, max(b_ids) + 1)):
+            while 0 <= i < fa.n and 0 <= j < fb.n and i not in groups.of_a and j not in groups.of_b and ok(i, j):
+                groups.new(i, j, how)
+                i += step
+                j += step
 
 
 def _worth_embedding(lex: LexicalMatrices, groups: _Groups, fa: DocFeatures, fb: DocFeatures) -> bool:
@@ -285,8 +310,8 @@ def _worth_embedding(lex: LexicalMatrices, groups: _Groups, fa: DocFeatures, fb:
         return True
     sa, sb = set().union(*fa.stems), set().union(*fb.stems)
     shared = sa & sb
-    w_shared = sum(fa.weights[x] for x in shared)
-    w_union = sum(fa.weights.get(x, 0.0) or fb.weights.get(x, 0.0) for x in sa | sb)
+    w_shared = math.fsum(fa.weights[x] for x in shared)
+    w_union = math.fsum(fa.weights.get(x, 0.0) or fb.weights.get(x, 0.0) for x in sa | sb)
     # Same-story pairs share names and numbers: weighted Jaccard ~0.1+, unrelated ~0.02-0.05.
     return w_union > 0 and w_shared / w_union >= 0.08
 
@@ -308,9 +333,9 @@ def _finish(
         sa = frozenset().union(*(fa.stems[i] for i in a_ids))
         sb = frozenset().union(*(fb.stems[j] for j in b_ids))
         shared = sa & sb
-        wa = sum(fa.weights[x] for x in sa)
-        wb = sum(fb.weights[x] for x in sb)
-        ws = sum(max(fa.weights[x], fb.weights[x]) for x in shared)
+        wa = math.fsum(fa.weights[x] for x in sa)
+        wb = math.fsum(fb.weights[x] for x in sb)
+        ws = math.fsum(max(fa.weights[x], fb.weights[x]) for x in shared)
         lexical = min(1.0, 2 * ws / (wa + wb)) if wa + wb > 0 else 0.0
         if lexical == 0.0:
             ka = [k for i in a_ids for k in fa.keys[i]]

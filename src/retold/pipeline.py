@@ -13,6 +13,7 @@ joins, extension, semantic pairs) → align (passages, types, edits) → attribu
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -190,8 +191,8 @@ def _verdict(
     sa, sb = set().union(*fa.stems) if fa.stems else set(), set().union(*fb.stems) if fb.stems else set()
     shared = sa & sb
     union = sa | sb
-    w_shared = sum(fa.weights[x] for x in shared)
-    w_union = sum(fa.weights.get(x) or fb.weights.get(x, 0.0) for x in union)
+    w_shared = math.fsum(fa.weights[x] for x in shared)
+    w_union = math.fsum(fa.weights.get(x) or fb.weights.get(x, 0.0) for x in union)
     sim = w_shared / w_union if w_union else 0.0
     # Weighted Jaccard of content stems: same-event BBC pairs ~0.15-0.3, same-topic others < 0.1.
     if sim >= 0.15:
