@@ -41,16 +41,22 @@ HANDWRITTEN = ROOT / "bench" / "handwritten"
 TOPICS = ("business", "entertainment", "politics", "sport", "tech")
 
 
+CORE_MODULES = ("normalise", "segment", "tokens", "match", "align", "edits", "attribute", "pipeline", "embed")
+
+
 def git_state() -> str:
-    """The commit measured, and whether the core's files had uncommitted edits (shared tree)."""
+    """The commit measured, and the core files with uncommitted edits (the tree is shared)."""
     import subprocess
 
     def git(*a: str) -> str:
         r = subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=False)
         return r.stdout.strip()
 
-    dirty = git("status", "--porcelain", "--", "src/retold")
-    return git("rev-parse", "--short", "HEAD") + (" + uncommitted edits in src/retold" if dirty else "")
+    core = [f"src/retold/{m}.py" for m in CORE_MODULES]
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", *core).splitlines()]
+    return git("rev-parse", "--short", "HEAD") + (
+        f" + uncommitted edits in {', '.join(dirty)}" if dirty else ""
+    )
 
 
 def read_bbc(path: Path) -> str:
