@@ -4,7 +4,7 @@
 holds SQLite's write lock in a loop of batch transactions while HTTP clients query, read, list
 clusters, add and delete. Required: no corruption, no 500, and a busy or raced store either
 waits (SQLite's busy timeout), is re-run (a query raced by a write), or answers 503 with advice.
-The figures go to docs/reliability.md (``bench/harden_concurrency.py`` runs it longer).
+The figures go to docs/reliability.md (``bench/harden_concurrency.py`` runs it bigger).
 """
 
 from __future__ import annotations
