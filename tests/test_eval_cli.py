@@ -129,7 +129,9 @@ def test_msrp_reader_keeps_stray_quotes_and_strips_bom():
     assert [r.label for r in rows] == [1, 0]
     assert rows[0].a == 'He said "no" to the 3 offers.'
     x = features(rows)
-    assert x.shape == (2, 9) and x[0, 0] > x[1, 0]
+    assert x.shape == (2, 34) and x[0, 0] > x[1, 0]
+    q = features(rows, quadratic=True)
+    assert q.shape == (2, 34 + 34 * 35 // 2)
 
 
 def test_logistic_regression_learns_and_threshold_is_fitted_on_train():

@@ -247,11 +247,11 @@ def eval_msrp(
     settings = build_settings(config_path, embedder, lexical_only)
     emb = get_embedder(settings.embed) if settings.match.semantic else None
     train = load(train_file)
-    x_train = features(train, embedder=emb)
+    x_train = features(train, embedder=emb, quadratic=True)
     y_train = np.array([p.label for p in train])
     if test_file:
         test = load(test_file)
-        res = train_test(x_train, y_train, features(test, embedder=emb), np.array([p.label for p in test]))
+        res = train_test(x_train, y_train, features(test, embedder=emb, quadratic=True), np.array([p.label for p in test]))
     else:
         res = cross_validate(x_train, y_train, folds=folds, seed=seed)
     if as_json:

@@ -4,11 +4,11 @@ MSRP is a TSV file with a byte-order mark and CRLF line ends; columns ``Quality,
 #1 String, #2 String`` (Quality 1 = paraphrase). Sentences hold stray double quotes, so it is read
 with ``csv.QUOTE_NONE``: a quoting reader silently glues lines together.
 
-Each pair becomes a small feature vector: retold's own sentence evidence
-(:func:`retold.match.sentence_features`: weighted word dice, containment both ways, token dice),
-the embedder's cosine, agreement of numbers, length ratio and character-trigram overlap, plus
-(``interactions=True``) the element-wise product and absolute difference of the two sentence
-vectors, as SentEval's linear probes use. A logistic regression (L2, Newton steps, numpy only)
+Each pair becomes 34 features (``FEATURE_NAMES``): retold's own sentence evidence
+(:func:`retold.match.sentence_features`), surface overlap (n-grams, longest common subsequence,
+numbers, names, rarity-weighted unmatched words) and, with an embedder, the sentence cosine and
+a BERTScore-style alignment of contextual token vectors, whose weakest tokens flag a changed
+detail. Their pairwise products go to a logistic regression (L2, Newton steps, numpy only); it
 and its decision threshold are fitted on the training part only.
 
 >>> rows = parse_msrp("\\ufeffQuality\\t#1 ID\\t#2 ID\\t#1 String\\t#2 String\\r\\n1\\t1\\t2\\tA cat sat.\\tA cat sat down.\\r\\n")
@@ -57,17 +57,24 @@ def parse_msrp(text: str, *, where: str = "<msrp>") -> list[MsrpPair]:
 
 
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
+_WORDS = re.compile(r"\w+")
 FEATURE_NAMES = (
-    "dice",
-    "containment_a",
-    "containment_b",
-    "token_dice",
-    "cosine",
-    "numbers_agree",
-    "length_ratio",
-    "char3_jaccard",
-    "min_containment",
-)
+    # retold's sentence evidence and simple surface measures
+    "dice", "containment_a", "containment_b", "token_dice", "cosine", "numbers_agree", "length_ratio",
+    "char3_jaccard", "min_containment",
+    # word n-grams, what is left unmatched, names, order (longest common subsequence), length
+    "bigram_dice", "trigram_dice", "unmatched_content_a", "unmatched_content_b", "length_difference",
+    "capitalised_dice", "lcs_a", "lcs_b", "log_length",
+    # the same, weighted by rarity (wordfreq): an unmatched rare word is a changed fact
+    "rare_unmatched_a", "rare_unmatched_b", "rare_unmatched_max", "rare_unmatched_min", "rare_dice",
+    "rare_containment_a", "rare_containment_b",
+    # token alignment with contextual vectors (BERTScore-style): recall, precision, F, worst tokens
+    "align_recall", "align_precision", "align_f", "align_min_a", "align_min_b", "align_p10_a", "align_p10_b",
+    "align_weak_a", "align_weak_b",
+)  # fmt: skip
+# Quadratic terms let a linear model weigh evidence jointly ("high cosine but a changed number");
+# 5-fold accuracy on MSRP train: 0.770 linear, 0.780 quadratic (l2 = 10), 0.775 at l2 = 30.
+L2 = 10.0
 
 
 def _char3(s: str) -> set[str]:
@@ -75,37 +82,120 @@ def _char3(s: str) -> set[str]:
     return {t[i : i + 3] for i in range(len(t) - 2)}
 
 
-def features(
-    pairs: Sequence[MsrpPair], *, embedder: Embedder | None = None, interactions: bool = False
-) -> np.ndarray:
-    """One row of features per pair (see ``FEATURE_NAMES``; 2 x dim more with interactions)."""
-    rows = []
-    for p in pairs:
-        f = sentence_features(p.a, p.b)
-        na, nb = set(_NUM.findall(p.a)), set(_NUM.findall(p.b))
-        agree = 1.0 if not na and not nb else len(na & nb) / len(na | nb)
-        la, lb = len(p.a.split()), len(p.b.split())
-        ca, cb = _char3(p.a), _char3(p.b)
-        rows.append(
-            [
-                f.dice,
-                f.containment_a,
-                f.containment_b,
-                f.token_dice,
-                0.0,
-                agree,
-                min(la, lb) / max(la, lb, 1),
-                len(ca & cb) / max(len(ca | cb), 1),
-                min(f.containment_a, f.containment_b),
-            ]
-        )
-    x = np.asarray(rows, dtype=np.float64)
+def _ngrams(t: Sequence[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(t[i : i + n]) for i in range(len(t) - n + 1)}
+
+
+def _dice(a: set, b: set) -> float:  # type: ignore[type-arg]
+    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 1.0
+
+
+def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
+    row = [0] * (len(b) + 1)
+    for x in a:
+        prev = 0
+        for j, y in enumerate(b):
+            cur = row[j + 1]
+            row[j + 1] = prev + 1 if x == y else max(row[j + 1], row[j])
+            prev = cur
+    return row[-1]
+
+
+_RARITY: dict[str, float] = {}
+
+
+def _rarity(w: str) -> float:
+    r = _RARITY.get(w)
+    if r is None:
+        from wordfreq import zipf_frequency
+
+        r = _RARITY[w] = max(0.0, 7.5 - zipf_frequency(w, "en"))
+    return r
+
+
+def _surface(p: MsrpPair) -> list[float]:
+    from retold.synth_text import _STOP
+
+    f = sentence_features(p.a, p.b)
+    na, nb = set(_NUM.findall(p.a)), set(_NUM.findall(p.b))
+    ta, tb = [w.lower() for w in _WORDS.findall(p.a)], [w.lower() for w in _WORDS.findall(p.b)]
+    la, lb = len(ta), len(tb)
+    ca, cb = {w for w in ta if w not in _STOP}, {w for w in tb if w not in _STOP}
+    caps_a = {w for w in _WORDS.findall(p.a) if w[0].isupper()}
+    caps_b = {w for w in _WORDS.findall(p.b) if w[0].isupper()}
+    lcs = _lcs(ta, tb)
+    sa, sb = set(ta), set(tb)
+    ua, ub = sum(_rarity(w) for w in sa - sb), sum(_rarity(w) for w in sb - sa)
+    sh = sum(_rarity(w) for w in sa & sb)
+    return [
+        f.dice, f.containment_a, f.containment_b, f.token_dice, 0.0,
+        1.0 if not na and not nb else len(na & nb) / len(na | nb),
+        min(la, lb) / max(la, lb, 1),
+        len(_char3(p.a) & _char3(p.b)) / max(len(_char3(p.a) | _char3(p.b)), 1),
+        min(f.containment_a, f.containment_b),
+        _dice(_ngrams(ta, 2), _ngrams(tb, 2)), _dice(_ngrams(ta, 3), _ngrams(tb, 3)),
+        len(ca - cb), len(cb - ca), abs(la - lb), _dice(caps_a, caps_b),
+        lcs / max(la, 1), lcs / max(lb, 1), float(np.log1p(la + lb)),
+        ua, ub, max(ua, ub), min(ua, ub),
+        2 * sh / (ua + ub + 2 * sh) if ua + ub + sh else 1.0,
+        sh / (sh + ua) if sh + ua else 1.0, sh / (sh + ub) if sh + ub else 1.0,
+    ]  # fmt: skip
+
+
+def _alignment(ta: np.ndarray, tb: np.ndarray) -> list[float]:
+    if len(ta) == 0 or len(tb) == 0:
+        return [0.0] * 9
+    sim = ta @ tb.T
+    r, p = sim.max(axis=1), sim.max(axis=0)
+    rec, prec = float(r.mean()), float(p.mean())
+    return [
+        rec, prec, 2 * rec * prec / (rec + prec) if rec + prec > 0 else 0.0,
+        float(r.min()), float(p.min()), float(np.percentile(r, 10)), float(np.percentile(p, 10)),
+        float((r < 0.5).sum()), float((p < 0.5).sum()),
+    ]  # fmt: skip
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(m, axis=-1, keepdims=True)
+    n[n == 0] = 1.0
+    return m / n
+
+
+def token_vectors(embedder: Embedder, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Sentence vectors and per-token vectors (unit length) for ``texts``.
+
+    With the MiniLM model both come from one pass: its sentence vector is the mean of its token
+    vectors, normalised. Other embedders (the hashing fake) get one vector per word instead.
+    """
+    model = getattr(embedder, "_load", None)
+    if model is not None and getattr(embedder, "name", "") == "all-MiniLM-L6-v2":
+        st = model()
+        outs = st.encode(list(texts), output_value="token_embeddings", batch_size=getattr(embedder, "batch_size", 64))
+        toks = [np.asarray(o.float().cpu().numpy() if hasattr(o, "cpu") else o, dtype=np.float32) for o in outs]
+        sent = _unit(np.stack([t.mean(axis=0) for t in toks]))
+        return sent, [_unit(t[1:-1]) for t in toks]  # drop [CLS] and [SEP]
+    sent = embedder.encode(list(texts))
+    words = [[w.lower() for w in _WORDS.findall(t)] for t in texts]
+    vocab = sorted({w for ws in words for w in ws})
+    index = {w: i for i, w in enumerate(vocab)}
+    wv = embedder.encode(vocab) if vocab else np.zeros((0, sent.shape[1]), dtype=np.float32)
+    return sent, [wv[[index[w] for w in ws]] if ws else wv[:0] for ws in words]
+
+
+def features(pairs: Sequence[MsrpPair], *, embedder: Embedder | None = None, quadratic: bool = False) -> np.ndarray:
+    """One row per pair: the ``FEATURE_NAMES`` (lexical only, zeros for the vector ones, without an
+    embedder), plus their pairwise products when ``quadratic``."""
+    x = np.asarray([_surface(p) for p in pairs], dtype=np.float64)
+    align = np.zeros((len(pairs), 9))
     if embedder is not None:
-        va = embedder.encode([p.a for p in pairs]).astype(np.float64)
-        vb = embedder.encode([p.b for p in pairs]).astype(np.float64)
-        x[:, 4] = np.sum(va * vb, axis=1)
-        if interactions:
-            x = np.hstack([x, va * vb, np.abs(va - vb)])
+        va, toks_a = token_vectors(embedder, [p.a for p in pairs])
+        vb, toks_b = token_vectors(embedder, [p.b for p in pairs])
+        x[:, 4] = np.sum(va.astype(np.float64) * vb, axis=1)
+        align = np.asarray([_alignment(a, b) for a, b in zip(toks_a, toks_b, strict=True)])
+    x = np.hstack([x, align])
+    if quadratic:
+        i, j = np.triu_indices(x.shape[1])
+        x = np.hstack([x, x[:, i] * x[:, j]])
     return x
 
 
@@ -127,7 +217,7 @@ class LogisticModel:
         return (self.proba(x) >= self.threshold).astype(int)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, iterations: int = 25) -> LogisticModel:
+def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = L2, iterations: int = 25) -> LogisticModel:
     """L2-regularised logistic regression by Newton's method, then the training-accuracy threshold."""
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -192,7 +282,7 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
 
 
 def train_test(
-    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, *, l2: float = 1.0
+    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, *, l2: float = L2
 ) -> MsrpResult:
     """Fit on train only; accuracy and F1 on test."""
     model = fit_logistic(x_train, y_train, l2=l2)
@@ -201,7 +291,7 @@ def train_test(
     return MsrpResult(float(np.mean(pred == y_test)), _f1(y_test, pred), majority, (), len(y_train), len(y_test))
 
 
-def cross_validate(x: np.ndarray, y: np.ndarray, *, folds: int = 5, seed: int = 0, l2: float = 1.0) -> MsrpResult:
+def cross_validate(x: np.ndarray, y: np.ndarray, *, folds: int = 5, seed: int = 0, l2: float = L2) -> MsrpResult:
     """Stratified k-fold cross-validation: mean accuracy, pooled F1."""
     if folds < 2:
         raise InputError(f"cross-validation needs at least 2 folds, got {folds}")
