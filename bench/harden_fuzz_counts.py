@@ -22,7 +22,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--examples", type=int, default=400, help="max_examples per property")
     args = ap.parse_args()
-    env = {**os.environ, "RETOLD_FUZZ_EXAMPLES": str(args.examples)}
+    env = {**os.environ, "RETOLD_FUZZ_EXAMPLES": str(args.examples), "RETOLD_FUZZ_RANDOM": "1"}
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics",
            str(ROOT / "tests" / "test_harden_fuzz.py")]  # fmt: skip
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
@@ -32,12 +32,15 @@ def main() -> int:
         m = re.match(r"tests/test_harden_fuzz\.py::(\S+):", line)
         if m:
             current = m.group(1)
-        m = re.search(r"(\d+) passing examples?, (\d+) failing examples?, (\d+) invalid examples?", line)
+        m = re.search(r"(\d+) passing, (\d+) failing, and (\d+) invalid", line)
         if m and current:
             per_test[current] = per_test.get(current, 0) + sum(int(g) for g in m.groups())
     for name, n in per_test.items():
         print(f"{n:7,d}  {name}")
     print(f"{sum(per_test.values()):7,d}  inputs in {len(per_test)} properties; pytest: {proc.stdout.strip().splitlines()[-1]}")
+    failed = [ln for ln in proc.stdout.splitlines() if ln.startswith("FAILED")]
+    for ln in failed:
+        print(ln)
     return proc.returncode
 
 

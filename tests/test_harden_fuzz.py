@@ -33,9 +33,15 @@ from retold.types import Comparison
 
 FAST = Settings().replace(embed={"backend": "hash"})
 DETECTOR = Detector(FAST)
-# 40 examples per property keeps the file near 15 s; bench/harden_fuzz_counts.py raises it via the env.
+# 40 examples per property keeps the file near 15 s, derandomized so the suite is stable;
+# bench/harden_fuzz_counts.py raises the count and randomizes through the environment.
 EXAMPLES = int(os.environ.get("RETOLD_FUZZ_EXAMPLES", "40"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not os.environ.get("RETOLD_FUZZ_RANDOM"),
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 # Characters that break naive text code: bidi controls and RTL scripts, zero-width joiners and
 # spaces, BOMs, emoji with skin tones and ZWJ sequences, combining marks, line/paragraph
@@ -257,7 +263,7 @@ def test_malformed_csv(scratch: Path, rows: list[list[str]], quote: bool) -> Non
 
 HTML_BITS = st.sampled_from([
     "<html>", "<body>", "<p>", "</p>", "<article>", "<div", "<script>alert(1)</script>", "<!--", "-->",
-    "<![CDATA[", "<meta charset='x-unknown'>", "<title>", "&#xD800;", "&#0;", "&amp", "<svg onload=x>",
+    "<![CDATA[", "<meta charset='x-unknown'>", "<title>", "&#xD800;", "&#0;", "&amp", "<svg onload=x></svg>",
     "The minister said the plan would cost five billion pounds over ten years. ",
 ])
 
@@ -266,6 +272,21 @@ HTML_BITS = st.sampled_from([
 @given(st.lists(st.one_of(HTML_BITS, TEXT), max_size=30))
 def test_malformed_html(scratch: Path, bits: list[str]) -> None:
     _records(_write(scratch, "a.html", "".join(bits).encode("utf-8", errors="surrogatepass")))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="ingest_corpus.html_document: a page whose first element is <svg>, <math>, <embed>, <object> "
+    "or <iframe> before <html> makes trafilatura/htmldate (clean_html -> lxml drop_tree on the root) "
+    "raise AssertionError, which escapes iter_records and ends the whole `retold add` run; "
+    "html_document should turn any extractor exception into an InputError for that record",
+)
+@pytest.mark.parametrize("page", ["<svg onload=x><html>", "<math><html>", "<embed><html>", "<object><html>", "<iframe><html>"])
+def test_html_that_trips_the_extractor_is_one_rejection(scratch: Path, page: str) -> None:
+    p = _write(scratch, "a.html", (page + "<p>The minister said the plan would cost five billion pounds.</p>").encode())
+    (rec,) = iter_records([p])
+    assert rec.doc is None and str(p) in (rec.error or "")
 
 
 def _warc_record(uri: str, html: bytes, ctype: str = "text/html; charset=utf-8") -> bytes:
