@@ -22,7 +22,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retold.tokens import zipf
+from retold.tokens import STOPWORDS, zipf
 from retold.types import Attribution, Document, Edit, Side
 
 REPORTING_VERBS = frozenset(
@@ -34,6 +34,8 @@ W_REPORTING = 0.5
 # Each of these two alone stays below the 0.6 confidence bar (tanh(0.2) / 2 + 0.5 < 0.6).
 W_EXTRAS = 0.15
 W_ONE_DATE = 0.2
+# Fewer single-word swaps than this say nothing about direction (paraphrases make a few by chance).
+MIN_SPIN_SUBSTITUTIONS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,8 @@ def spin_evidence(edits: Sequence[Edit]) -> SpinEvidence:
         wa, wb = e.a.strip().casefold(), e.b.strip().casefold()
         if " " in wa or " " in wb or not wa.isalpha() or not wb.isalpha() or wa == wb:
             continue
+        if wa in STOPWORDS or wb in STOPWORDS:
+            continue  # in→at, the→her: grammar, not a spinner's thesaurus
         d = zipf(wa) - zipf(wb)
         if d > 0.15:
             tb.append((e.a, e.b))
@@ -93,9 +97,9 @@ def attribute(
     evidence: list[str] = []
     spin = spin_evidence(edits)
     n_spin = len(spin.toward_b) + len(spin.toward_a)
-    if n_spin:
-        balance = (len(spin.toward_b) - len(spin.toward_a)) / n_spin
-        z += W_SPIN * balance * min(1.0, n_spin / 3)
+    balance = (len(spin.toward_b) - len(spin.toward_a)) / n_spin if n_spin else 0.0
+    if n_spin >= MIN_SPIN_SUBSTITUTIONS and abs(balance) >= 0.5:
+        z += W_SPIN * balance * min(1.0, n_spin / 5)
         side, pairs = ("b", spin.toward_b) if balance >= 0 else ("a", spin.toward_a)
         examples = ", ".join(f"{x}→{y}" if side == "b" else f"{y}→{x}" for x, y in pairs[:5])
         evidence.append(

@@ -70,8 +70,9 @@ class MatchSettings:
 
 @dataclass(frozen=True, slots=True)
 class AlignSettings:
-    # Unmatched sentences a passage may step over on either side.
-    max_gap: int = 1
+    # Unaligned sentences a passage may step over, only where both sides have them (a rewrite too
+    # loose to align); a gap on one side (a dropped or inserted sentence) always ends a passage.
+    max_gap: int = 0
     min_passage_chars: int = 30
 
 

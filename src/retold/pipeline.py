@@ -34,6 +34,9 @@ ProgressCallback = Callable[[str, float], None]
 # A passage made of one sentence group must be this similar: one shared boilerplate phrase
 # ("told BBC One's Breakfast with Frost programme") otherwise passes for reuse (lexical ~0.57).
 SINGLE_PASSAGE_MIN_SCORE = 0.65
+# Sentence groups whose word order is this well kept (difflib ratio) count as spinner output;
+# looser rewording is a paraphrase, whose word choices say nothing about direction.
+SPIN_MIN_RATIO = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +139,12 @@ class Detector:
                 a.doc,
                 b.doc,
                 # Word swaps say "spinner" only where the words kept their places.
-                [e for p in passages if p.type in ("near-verbatim", "spun") for e in p.edits],
+                [
+                    e for d in details
+                    if (d.pair.a, d.pair.b) in kept and d.type in ("near-verbatim", "spun")
+                    and d.edits.ratio >= SPIN_MIN_RATIO
+                    for e in d.edits.wording
+                ],
                 added_a_share=1.0 - reuse_a,
                 added_b_share=1.0 - reuse_b,
                 min_confidence=s.verdict.min_source_confidence,

@@ -24,9 +24,12 @@ from retold.types import Paragraph, Segmented, Sentence
 ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof gen col lt maj capt cpt sgt adm cmdr gov sen rep rev fr hon pres supt insp
     st jr sr sra mme mlle messrs inc corp ltd co plc bros llc dept univ assn est approx vs v etc al
-    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
-    no nos vol pp fig ft mt ave blvd rd hwy cf ca op ed eds e.g i.e a.m p.m u.s u.k u.n e.u""".split()
+    jan feb apr jun jul aug sep sept oct nov dec tue tues thu thur thurs fri
+    vol pp fig ft mt ave blvd rd hwy cf ca op ed eds e.g i.e a.m p.m u.s u.k u.n e.u""".split()
 )
+# Abbreviations that are also words ("The Sun.", "said no."): only before a number ("No. 10",
+# "Mar. 5", "Sun. 12 June").
+ABBREVIATIONS_BEFORE_NUMBER = frozenset("no nos mar may mon wed sat sun".split())
 # Words that may start a sentence after an initialism like "U.S." ends one.
 SENTENCE_OPENERS = frozenset(
     """the a an he she it they we i you his her its their our this that these those there here
@@ -46,7 +49,7 @@ _INITIALISM = re.compile(r"(?:\b[A-Za-z]\.){2,}$")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
 
 
-def _is_abbreviation(before: str) -> bool:
+def _is_abbreviation(before: str, after: str) -> bool:
     """Whether the text ending in '.' ends with an abbreviation that does not end a sentence."""
     m = _WORD_BEFORE.search(before)
     if not m:
@@ -54,7 +57,10 @@ def _is_abbreviation(before: str) -> bool:
     word = m.group(1)
     if len(word) == 1 and word.isalpha() and word.isupper():
         return True  # an initial: "John F. Kennedy"
-    return word.lower() in ABBREVIATIONS
+    w = word.lower()
+    if w in ABBREVIATIONS_BEFORE_NUMBER:
+        return after.lstrip()[:1].isdigit()
+    return w in ABBREVIATIONS
 
 
 def _sentence_ends(para: str) -> list[int]:
@@ -69,7 +75,7 @@ def _sentence_ends(para: str) -> list[int]:
                 nxt = para[end:].lstrip(" \"'([").split(" ", 1)[0].lower().strip(",;:")
                 if nxt not in SENTENCE_OPENERS:
                     continue
-            elif _is_abbreviation(before):
+            elif _is_abbreviation(before, para[end : end + 4]):
                 continue
         ends.append(end)
     return ends
