@@ -66,7 +66,7 @@ _CACHE: dict[tuple[str, str, int], Embedder] = {}
 def get_embedder(settings: EmbedSettings | None = None) -> Embedder:
     """The embedder named by ``settings.backend``, created once per process."""
     s = settings or EmbedSettings()
-    key = (s.backend, s.model, s.hash_dim if s.backend == "hash" else s.batch_size)
+    key = (s.backend, s.model, s.hash_dim if s.backend == "hash" else s.batch_size * 1000 + s.threads)
     emb = _CACHE.get(key)
     if emb is None:
         if s.backend == "hash":
@@ -74,6 +74,6 @@ def get_embedder(settings: EmbedSettings | None = None) -> Embedder:
         else:
             # Imported by name so the core never imports torch; see retold.embed_model.
             model_mod = importlib.import_module("retold.embed_model")
-            emb = model_mod.MiniLMEmbedder(batch_size=s.batch_size)
+            emb = model_mod.MiniLMEmbedder(batch_size=s.batch_size, threads=s.threads)
         _CACHE[key] = emb
     return emb

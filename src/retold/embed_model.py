@@ -27,9 +27,10 @@ class MiniLMEmbedder:
 
     dim = 384
 
-    def __init__(self, *, batch_size: int = 64, max_seq_length: int = 128) -> None:
+    def __init__(self, *, batch_size: int = 64, max_seq_length: int = 128, threads: int = 0) -> None:
         self.name = "all-MiniLM-L6-v2"
         self.batch_size = batch_size
+        self.threads = threads
         self.max_seq_length = max_seq_length
         self._model: object | None = None
         self.load_seconds: float | None = None
@@ -54,6 +55,10 @@ class MiniLMEmbedder:
                 hf_logging.disable_progress_bar()
             except ImportError:  # pragma: no cover
                 pass
+            if self.threads > 0:
+                import torch
+
+                torch.set_num_threads(self.threads)
             model = SentenceTransformer(str(path), device="cpu")
             # Sentences beyond 128 word pieces are rare in news; the cap halves the worst case.
             model.max_seq_length = self.max_seq_length
