@@ -213,3 +213,14 @@ def test_macro_measures_match_character_set_oracle(cases, dets):
     assert macro_precision(cases, dets) == pytest.approx(_oracle_recall(dets, cases))
     m = score(cases, dets)
     assert 0.0 <= m.plagdet <= 1.0 and m.granularity >= 1.0
+
+
+def test_merge_never_bridges_source_text_placed_elsewhere():
+    # Paragraph order 1, 3, 2 in the copy: joining 1 and 3 would claim paragraph 2 twice.
+    pieces = [A(0, 100, 0, 100), A(102, 200, 204, 302), A(202, 300, 102, 202)]
+    merged = merge_adjacent(pieces, max_gap=10, max_source_gap=500)
+    assert len(merged) == 3
+    # A dropped paragraph (nothing else claims it) is bridged within the source gap.
+    assert merge_adjacent([A(0, 100, 0, 100), A(102, 200, 300, 398)], max_gap=10, max_source_gap=500) == [
+        A(0, 200, 0, 398)
+    ]

@@ -149,13 +149,22 @@ def merge_adjacent(
     keeps its sentences together while their originals lie further apart.
     """
     src_gap = max_gap if max_source_gap is None else max_source_gap
+    ordered = sorted(annotations, key=lambda x: (x.pair, x.this_offset, x.source_offset))
     out: list[Annotation] = []
-    for a in sorted(annotations, key=lambda x: (x.pair, x.this_offset, x.source_offset)):
+    for a in ordered:
         if out:
             p = out[-1]
             t_gap = a.this_offset - (p.this_offset + p.this_length)
             s_gap = a.source_offset - (p.source_offset + p.source_length)
-            if p.pair == a.pair and -p.this_length < t_gap <= max_gap and -p.source_length < s_gap <= src_gap:
+            # Never bridge source text that another detection already places elsewhere (a moved
+            # paragraph): the merged detection would claim it twice.
+            lo, hi = p.source_offset + p.source_length, a.source_offset
+            claimed = any(
+                o.pair == a.pair and o.source_offset < hi and lo < o.source_offset + o.source_length
+                for o in ordered
+                if o is not a
+            )
+            if p.pair == a.pair and -p.this_length < t_gap <= max_gap and -p.source_length < s_gap <= src_gap and not claimed:
                 t_end = max(p.this_offset + p.this_length, a.this_offset + a.this_length)
                 s_end = max(p.source_offset + p.source_length, a.source_offset + a.source_length)
                 out[-1] = Annotation(
