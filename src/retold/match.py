@@ -51,6 +51,11 @@ WEAK_ANCHOR_DICE = 0.65
 # the neighbour alone is at least this similar to the other side.
 JOIN_GAIN = 0.02
 JOIN_MIN_COSINE = 0.45
+# Summary sentences: windows of up to 3 source sentences, cosine to the window, and the chain
+# length needed when nothing else is aligned.
+SUMMARY_WINDOW = 3
+SUMMARY_COSINE = 0.66
+SUMMARY_MIN_CHAIN = 3
 # Similarity enough for a sentence sandwiched between aligned groups on both sides.
 SANDWICH_DICE = 0.2
 SANDWICH_COSINE = 0.45
@@ -192,6 +197,13 @@ def match_sentences(
         | ((lex.ca >= FRAGMENT_CONTAINMENT) & (lex.cb >= 0.2))
     )
     strong &= _top_k_mask(np.where(strong, lex.dice + 0.001 * lex.overlap, -1.0), CANDIDATES_PER_SENTENCE)
+    ta, tb = _is_title(fa), _is_title(fb)
+    if ta and tb:
+        # Both open with a headline: headlines pair with each other, never with body sentences.
+        keep_00 = bool(strong[0, 0])
+        strong[0, :] = False
+        strong[:, 0] = False
+        strong[0, 0] = keep_00
     cand = np.argwhere(strong)
     order = sorted(cand.tolist(), key=lambda ij: -(lex.dice[ij[0], ij[1]] + 0.001 * lex.overlap[ij[0], ij[1]]))
     for i, j in order:
@@ -234,6 +246,11 @@ def match_sentences(
             va, vb = _vectors(fa, fb, emb_a, emb_b, embedder, vectors_a, vectors_b)
             cos = np.full((fa.n, fb.n), -1.0, dtype=np.float64)
             cos[np.ix_(emb_a, emb_b)] = va @ vb.T
+            if ta and tb:  # headlines pair only with each other
+                title_pair = cos[0, 0]
+                cos[0, :] = -1.0
+                cos[:, 0] = -1.0
+                cos[0, 0] = title_pair
             sub = cos[np.ix_(un_a, un_b)] if un_a and un_b else np.zeros((0, 0))
             for r, c in np.argwhere(sub >= s.semantic_threshold).tolist():
                 i, j = un_a[r], un_b[c]
@@ -245,7 +262,9 @@ def match_sentences(
                     groups.new(i, j, "semantic")
             cos_m = cos
             _extend(groups, fa, fb, lambda i, j: cos_m[i, j] >= EXTENSION_COSINE, "semantic-extension")
-            _semantic_joins(groups, fa, fb, dict(zip(emb_a, va, strict=True)), dict(zip(emb_b, vb, strict=True)))
+            vec_a, vec_b = dict(zip(emb_a, va, strict=True)), dict(zip(emb_b, vb, strict=True))
+            _semantic_joins(groups, fa, fb, vec_a, vec_b)
+            _summary_chain(groups, fa, fb, vec_a, vec_b)
 
     # 5. A lone unmatched sentence on each side between two aligned groups is a rewrite of its
     # counterpart when it shares anything at all: its slot in the reused text says the rest.
@@ -316,12 +335,86 @@ def _semantic_joins(groups: _Groups, fa: DocFeatures, fb: DocFeatures, va: dict,
                     break
 
 
+def _summary_chain(groups: _Groups, fa: DocFeatures, fb: DocFeatures, va: dict, vb: dict) -> None:  # type: ignore[type-arg]
+    """Align summary sentences: each condenses a window of one to three source sentences.
+
+    A summary sentence is only moderately similar to any single source sentence (cosine
+    0.55-0.75), but close to the window it condenses. Left to right over the still unmatched b
+    sentences, each takes the best window of free a sentences that lies between the groups
+    already aligned around it and after the previous window (summaries keep the order). Without
+    any other aligned group, three such sentences are needed: two articles on the same event
+    also open with similar sentences.
+    """
+    un_b = [j for j in sorted(vb) if j not in groups.of_b]
+    free_a = [i for i in sorted(va) if i not in groups.of_a]
+    if not un_b or not free_a:
+        return
+    free = set(free_a)
+    windows: list[tuple[int, int, np.ndarray]] = []  # (first, last, vector)
+    for i in free_a:
+        vec = np.zeros_like(va[i])
+        for k in range(i, min(i + SUMMARY_WINDOW, fa.n)):
+            if k not in free or (k > i and fa.segments.sentences[k].paragraph - fa.segments.sentences[k - 1].paragraph > 1):
+                break
+            vec = vec + va[k] * max(1, len(fa.keys[k]))
+            windows.append((i, k, vec / (np.linalg.norm(vec) or 1.0)))
+    if not windows:
+        return
+    starts = np.array([w[0] for w in windows])
+    ends = np.array([w[1] for w in windows])
+    mat = np.stack([w[2] for w in windows])
+    anchors = sorted((min(b), min(a), max(a)) for a, b, _ in groups.groups)
+    # Candidates (j, window) within the anchors' bounds, then the best increasing chain (a DP
+    # over b order: each link's window starts after the previous link's window ends).
+    cands: list[tuple[int, int, int, float]] = []
+    for j in un_b:
+        lo = max([a_max for b0, _, a_max in anchors if b0 < j], default=-1)
+        hi = min([a_min for b0, a_min, _ in anchors if b0 > j], default=fa.n)
+        cos = mat @ vb[j]
+        for w in np.flatnonzero((cos >= SUMMARY_COSINE) & (starts > lo) & (ends < hi)).tolist():
+            cands.append((j, int(starts[w]), int(ends[w]), float(cos[w])))
+    if not cands:
+        return
+    best: list[float] = []
+    prev: list[int] = []
+    for k, (j, st, _en, c) in enumerate(cands):
+        gain, back = c - SUMMARY_COSINE + 0.05, -1
+        for q in range(k):
+            jq, _sq, eq, _cq = cands[q]
+            if jq < j and eq < st and best[q] + c - SUMMARY_COSINE + 0.05 > gain:
+                gain, back = best[q] + c - SUMMARY_COSINE + 0.05, q
+        best.append(gain)
+        prev.append(back)
+    k = int(np.argmax(best))
+    chain: list[tuple[int, int, int]] = []
+    while k >= 0:
+        chain.append(cands[k][:3])
+        k = prev[k]
+    chain.reverse()
+    if len(chain) < (1 if groups.groups else SUMMARY_MIN_CHAIN):
+        return
+    for j, first, last in chain:
+        groups.new(first, j, "summary")
+        g = groups.of_b[j]
+        for k in range(first + 1, last + 1):
+            groups.add_a(g, k)
+
+
 def _fill_sandwiches(groups: _Groups, ok) -> None:  # type: ignore[no-untyped-def]
     ordered = sorted(groups.groups, key=lambda g: min(g[1]))
     for (a1, b1, _), (a2, b2, _) in zip(ordered, ordered[1:], strict=False):
         i, j = max(a1) + 1, max(b1) + 1
         if min(a2) == i + 1 and min(b2) == j + 1 and i not in groups.of_a and j not in groups.of_b and ok(i, j):
             groups.new(i, j, "sandwich")
+
+
+def _is_title(fd: DocFeatures) -> bool:
+    """Whether the first sentence is a headline: a short first paragraph without a full stop."""
+    sents = fd.segments.sentences
+    if len(sents) < 2 or sents[1].paragraph == sents[0].paragraph:
+        return False
+    first = sents[0].norm.rstrip()
+    return len(fd.keys[0]) <= 15 and not first.endswith((".", "!", "?", '"', "'"))
 
 
 def _top_k_mask(score: np.ndarray, k: int) -> np.ndarray:
