@@ -196,3 +196,31 @@ def test_a_query_answers_while_another_process_holds_the_write_lock(locked_store
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.post("/api/query", json={"document": _text(1)})
     assert r.status_code == 200, r.text
+
+
+def test_a_query_whose_lazy_write_races_a_delete_is_run_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Regression: Corpus.query records sentence spans of the documents it prepares; when one of them
+    # is deleted before the write, SQLite raises IntegrityError (FOREIGN KEY), which was a 500.
+    import sqlite3
+
+    import retold.corpus
+
+    db = tmp_path / "race.db"
+    with Store(db, settings=HASH) as st:
+        add_documents(st, [Document(id=f"s{i}", text=_text(i)) for i in range(5)], settings=HASH)
+    real = retold.corpus.Corpus.query
+    calls: list[int] = []
+
+    def racing(self: retold.corpus.Corpus, doc: Document, *, top_k: int | None = None) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            with Store(db) as other:
+                other.delete("s3")
+            raise sqlite3.IntegrityError("FOREIGN KEY constraint failed")
+        return real(self, doc, top_k=top_k)
+
+    monkeypatch.setattr(retold.corpus.Corpus, "query", racing)
+    with TestClient(create_app(db)) as c:
+        r = c.post("/api/query", json={"document": _text(1)})
+    assert r.status_code == 200, r.text
+    assert len(calls) == 2 and "s3" not in {h["id"] for h in r.json()["hits"]}
