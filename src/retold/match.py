@@ -158,6 +158,8 @@ class _Groups:
         self.of_a: dict[int, int] = {}
         self.of_b: dict[int, int] = {}
         self.groups: list[tuple[list[int], list[int], str]] = []
+        # Cosine of a group as a whole (joins and summary windows), beyond its sentence pairs.
+        self.cosine: dict[int, float] = {}
 
     def new(self, i: int, j: int, how: str) -> None:
         g = len(self.groups)
@@ -327,7 +329,9 @@ def _semantic_joins(groups: _Groups, fa: DocFeatures, fb: DocFeatures, va: dict,
                 wo, wk = len(fd.keys[own]), len(fd.keys[k])
                 merged = vecs[own] * wo + vecs[k] * wk
                 merged = merged / (np.linalg.norm(merged) or 1.0)
-                if float(merged @ other_vec) >= base + JOIN_GAIN:
+                merged_cos = float(merged @ other_vec)
+                if merged_cos >= base + JOIN_GAIN:
+                    groups.cosine[g] = merged_cos
                     if side == "a":
                         groups.add_a(g, k)
                     else:
@@ -386,16 +390,17 @@ def _summary_chain(groups: _Groups, fa: DocFeatures, fb: DocFeatures, va: dict, 
         best.append(gain)
         prev.append(back)
     k = int(np.argmax(best))
-    chain: list[tuple[int, int, int]] = []
+    chain: list[tuple[int, int, int, float]] = []
     while k >= 0:
-        chain.append(cands[k][:3])
+        chain.append(cands[k])
         k = prev[k]
     chain.reverse()
     if len(chain) < (1 if groups.groups else SUMMARY_MIN_CHAIN):
         return
-    for j, first, last in chain:
+    for j, first, last, window_cos in chain:
         groups.new(first, j, "summary")
         g = groups.of_b[j]
+        groups.cosine[g] = window_cos
         for k in range(first + 1, last + 1):
             groups.add_a(g, k)
 
@@ -489,7 +494,7 @@ def _finish(
     groups: _Groups, fa: DocFeatures, fb: DocFeatures, lex: LexicalMatrices, cos: np.ndarray | None
 ) -> list[SentencePair]:
     out = []
-    for a_ids, b_ids, _how in groups.groups:
+    for g, (a_ids, b_ids, _how) in enumerate(groups.groups):
         a_ids, b_ids = sorted(a_ids), sorted(b_ids)
         sa = frozenset().union(*(fa.stems[i] for i in a_ids))
         sb = frozenset().union(*(fb.stems[j] for j in b_ids))
@@ -506,6 +511,8 @@ def _finish(
         if cos is not None:
             vals = [cos[i, j] for i in a_ids for j in b_ids if cos[i, j] > -1.0]
             semantic = float(max(vals)) if vals else None
+        if g in groups.cosine:
+            semantic = max(semantic or -1.0, groups.cosine[g])
         score = max(lexical, semantic or 0.0)
         out.append(SentencePair(tuple(a_ids), tuple(b_ids), float(score), float(lexical), semantic))
     out.sort(key=lambda p: (p.b[0], p.a[0]))
