@@ -377,12 +377,6 @@ def test_a_100k_line_file_is_read_and_each_jsonl_line_counted(scratch: Path) -> 
     assert len(bad) == 100 and bad[1].origin == f"{p}:1001"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/common.py read_input (used by `retold compare`) never checks ingest.max_document_chars: "
-    "a 10 MB file goes straight into Detector.compare, whose match_sentences is quadratic in sentences "
-    "(400k chars of repetitive text: 147 s on 2 cores), so the command runs for hours instead of failing",
-)
 def test_compare_cli_refuses_a_10_mb_file_before_comparing(scratch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 

@@ -91,7 +91,9 @@ class VerdictSettings:
 
 @dataclass(frozen=True, slots=True)
 class IngestSettings:
-    max_document_chars: int = 2_000_000
+    # ~80k words. Compare holds sentence x sentence matrices: two documents at this size (~5k
+    # sentences each) take ~400 MB and ~15 s; raise it for long reports if memory allows.
+    max_document_chars: int = 500_000
     encoding: str | None = None
 
 

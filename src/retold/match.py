@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from retold.config import MatchSettings
 from retold.embed import Embedder
@@ -116,30 +117,33 @@ class LexicalMatrices:
 
 
 def lexical_matrices(fa: DocFeatures, fb: DocFeatures) -> LexicalMatrices:
+    """Shared content weight and containments for every sentence pair.
+
+    Sparse incidence matrices: for two 400k-character documents (~4,000 sentences, ~20,000
+    stems) a dense product would be 300 GFLOP; the sparse one takes well under a second.
+    """
     vocab = {s: i for i, s in enumerate(sorted(set().union(*fa.stems, *fb.stems)))}
-    w = np.zeros(len(vocab), dtype=np.float32)
+    w = np.zeros(len(vocab), dtype=np.float64)
     for s, i in vocab.items():
         w[i] = max(fa.weights.get(s, 0.0), fb.weights.get(s, 0.0))
     ma = _incidence(fa.stems, vocab)
     mb = _incidence(fb.stems, vocab)
-    overlap = ((ma * w) @ mb.T).astype(np.float64)
-    wa = (ma @ w).astype(np.float64)[:, None]
-    wb = (mb @ w).astype(np.float64)[None, :]
+    overlap = np.asarray((ma.multiply(w[None, :]).tocsr() @ mb.T).toarray(), dtype=np.float32)
+    wa = np.asarray(ma @ w, dtype=np.float32)[:, None]
+    wb = np.asarray(mb @ w, dtype=np.float32)[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
-        ca = np.where(wa > 0, overlap / wa, 0.0)
-        cb = np.where(wb > 0, overlap / wb, 0.0)
-        dice = np.where(wa + wb > 0, 2 * overlap / (wa + wb), 0.0)
+        ca = np.where(wa > 0, overlap / wa, np.float32(0.0))
+        cb = np.where(wb > 0, overlap / wb, np.float32(0.0))
+        dice = np.where(wa + wb > 0, 2 * overlap / (wa + wb), np.float32(0.0))
     return LexicalMatrices(overlap, ca, cb, dice)
 
 
-def _incidence(stems: Sequence[frozenset[str]], vocab: dict[str, int]) -> np.ndarray:
-    """Binary sentence x vocabulary matrix (float32: the matrix product is the hot spot)."""
-    m = np.zeros((len(stems), len(vocab)), dtype=np.float32)
+def _incidence(stems: Sequence[frozenset[str]], vocab: dict[str, int]) -> sparse.csr_matrix:
+    """Binary sentence x vocabulary matrix."""
     rows = [i for i, st in enumerate(stems) for _ in st]
     cols = [vocab[x] for st in stems for x in st]
-    if rows:
-        m[rows, cols] = 1.0
-    return m
+    data = np.ones(len(rows), dtype=np.float64)
+    return sparse.csr_matrix((data, (rows, cols)), shape=(len(stems), len(vocab)))
 
 
 def _dice(x: Sequence[str], y: Sequence[str]) -> float:

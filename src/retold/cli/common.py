@@ -12,7 +12,7 @@ import click
 
 from retold.config import Settings
 from retold.configfile import load_settings
-from retold.errors import InputError
+from retold.errors import DocumentTooLargeError, InputError
 from retold.ingest import decode_bytes, document_from_mapping, parse_text
 from retold.types import Document
 
@@ -40,11 +40,22 @@ def build_settings(config_path: str | None, embedder: str | None, lexical_only: 
     return load_settings(config_path, overrides=overrides)
 
 
-def read_input(source: str, *, encoding: str | None = None) -> tuple[Document, int]:
+def read_input(source: str, *, encoding: str | None = None, max_chars: int | None = None) -> tuple[Document, int]:
     """A document from a path or ``-`` (stdin), and how many characters precede its text.
 
     Stdin holding a JSON object is read as a document object; anything else as plain text.
+    A document longer than ``max_chars`` is refused before any work is done on it.
     """
+    doc, shift = _read_input(source, encoding=encoding)
+    if max_chars is not None and len(doc.text) > max_chars:
+        raise DocumentTooLargeError(
+            f"{source}: {len(doc.text):,} characters, more than ingest.max_document_chars = {max_chars:,}; "
+            "raise it with RETOLD_INGEST__MAX_DOCUMENT_CHARS or a --config file, or split the document"
+        )
+    return doc, shift
+
+
+def _read_input(source: str, *, encoding: str | None = None) -> tuple[Document, int]:
     if source == "-":
         data = sys.stdin.buffer.read()
         raw = decode_bytes(data, where="<stdin>", encoding=encoding)

@@ -42,8 +42,9 @@ def compare(
     if a == "-" and b == "-":
         raise InputError("only one of A and B can be - (stdin)")
     settings = build_settings(config_path, embedder, lexical_only)
-    doc_a, shift_a = read_input(a, encoding=encoding)
-    doc_b, shift_b = read_input(b, encoding=encoding)
+    limit = settings.ingest.max_document_chars
+    doc_a, shift_a = read_input(a, encoding=encoding, max_chars=limit)
+    doc_b, shift_b = read_input(b, encoding=encoding, max_chars=limit)
     result = Detector(settings).compare(doc_a, doc_b)
     if html_file:
         from retold.report.html import render_html
