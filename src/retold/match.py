@@ -46,6 +46,8 @@ EXTENSION_DICE = 0.45
 EXTENSION_COSINE = 0.62
 # Anchor candidates kept per sentence (best by Dice), on each side.
 CANDIDATES_PER_SENTENCE = 5
+# Unmatched sentences are embedded only when some sentence of the other side shares this much.
+EMBED_MIN_DICE = 0.1
 # One-to-one lexical anchors below this Dice are also scored by the embedder.
 WEAK_ANCHOR_DICE = 0.65
 # A neighbour joins a semantic group when the group's cosine rises by this much with it, and
@@ -234,8 +236,19 @@ def match_sentences(
     # 4. Semantic pairs among the sentences still unmatched.
     cos: np.ndarray | None = None
     if s.semantic and (embedder is not None or (vectors_a is not None and vectors_b is not None)):
-        un_a = [i for i in range(fa.n) if i not in groups.of_a and len(fa.keys[i]) >= s.min_content_tokens]
-        un_b = [j for j in range(fb.n) if j not in groups.of_b and len(fb.keys[j]) >= s.min_content_tokens]
+        # A paraphrase keeps some names, numbers or content words of its source: sentences that
+        # share almost nothing with any sentence of the other side are not embedded (in long
+        # documents with a small reused part this skips most of the embedding work).
+        best_a = lex.dice.max(axis=1) if fb.n else np.zeros(fa.n)
+        best_b = lex.dice.max(axis=0) if fa.n else np.zeros(fb.n)
+        un_a = [
+            i for i in range(fa.n)
+            if i not in groups.of_a and len(fa.keys[i]) >= s.min_content_tokens and best_a[i] >= EMBED_MIN_DICE
+        ]
+        un_b = [
+            j for j in range(fb.n)
+            if j not in groups.of_b and len(fb.keys[j]) >= s.min_content_tokens and best_b[j] >= EMBED_MIN_DICE
+        ]
         # Weak one-to-one anchors get a second opinion from the embedder (the weak-passage filter
         # would otherwise drop a real but reworded sentence pair).
         weak = [
