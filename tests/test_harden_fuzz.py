@@ -198,14 +198,6 @@ def test_warc_reader_on_binary_data_after_a_good_record(scratch: Path, data: byt
     assert recs[0].doc is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest_corpus._warc: when the very first record cannot be parsed (a file named .warc that is "
-    "not a WARC), its `except` clause calls ArchiveIterator.get_record_offset(), which raises TypeError "
-    "('NoneType' object is not subscriptable: member_info is unset) and the whole `retold add` run dies; "
-    "a text line with 5 words (b'not a warc at all') is taken for an ARC header and yields no record at "
-    "all, silently",
-)
 @pytest.mark.parametrize("data", [b"\x00\x00", b"not a warc at all\n", b"<html><p>hi</p></html>"])
 def test_a_file_named_warc_that_is_not_one_is_one_rejection(scratch: Path, data: bytes) -> None:
     p = _write(scratch, "a.warc", data)

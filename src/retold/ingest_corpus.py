@@ -274,10 +274,19 @@ def _warc(path: Path, rel: str, st: IngestSettings) -> Iterator[Record]:
         from warcio.archiveiterator import ArchiveIterator
     except ImportError as exc:  # pragma: no cover
         raise InputError(f"{path}: reading WARC needs the `corpus` extra (pip install 'retold[corpus]')") from exc
+    arc_ok = path.name.lower().endswith(".arc.gz")
     with open(path, "rb") as f:
         it = ArchiveIterator(f)
+        first = True
         try:
             for rec in it:
+                # warcio reads any line of five words as an ARC header, so a text file named .warc
+                # would otherwise be "read" as one record and skipped: zero records, no error.
+                if first and rec.format != "warc" and not arc_ok:
+                    yield Record(str(path), error=f"{path}: not a WARC file (it does not start with a "
+                                 "'WARC/1.x' header); check the file or its suffix")  # fmt: skip
+                    return
+                first = False
                 if rec.rec_type not in ("response", "resource"):
                     continue
                 ctype = (rec.http_headers.get_header("Content-Type") if rec.http_headers else None) or (
@@ -299,8 +308,20 @@ def _warc(path: Path, rel: str, st: IngestSettings) -> Iterator[Record]:
                     continue
                 yield Record(where, doc=doc)
         except Exception as exc:  # a truncated or corrupt archive: report where it broke
-            yield Record(f"{path}@{it.get_record_offset()}", error=f"{path}: corrupt WARC near offset "
-                         f"{it.get_record_offset()}: {exc}; the records before it were read")  # fmt: skip
+            offset = _offset(it)
+            if first:
+                yield Record(str(path), error=f"{path}: cannot read the first WARC record ({exc}); is it a WARC file?")
+                return
+            yield Record(f"{path}@{offset}", error=f"{path}: corrupt WARC near offset "
+                         f"{offset}: {exc}; the records before it were read")  # fmt: skip
+
+
+def _offset(it: Any) -> int:
+    """Where the iterator stopped: the current record's offset, or the stream position before one."""
+    try:
+        return int(it.get_record_offset())
+    except Exception:  # no record parsed yet: member_info is unset and get_record_offset raises TypeError
+        return int(getattr(it, "offset", 0) or 0)
 
 
 def _charset(content_type: str) -> str | None:
