@@ -13,7 +13,7 @@ import click
 from retold.config import Settings
 from retold.configfile import load_settings
 from retold.errors import DocumentTooLargeError, InputError
-from retold.ingest import decode_bytes, document_from_mapping, parse_text
+from retold.ingest import decode_bytes, document_from_mapping, parse_text, read_document
 from retold.types import Document
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,13 +73,6 @@ def _read_input(source: str, *, encoding: str | None = None) -> tuple[Document, 
     if path.is_dir():
         raise InputError(f"{source} is a directory; compare takes two files (use `retold add` for a corpus)")
     raw = decode_bytes(path.read_bytes(), where=source, encoding=encoding)
-    if path.suffix.lower() == ".json":
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-        if not isinstance(obj, dict):
-            raise InputError(f'{source}: expected a JSON object with a "text" field')
-        return document_from_mapping(obj, default_id=path.name, where=source), 0
-    doc = parse_text(raw, id=path.name)
-    return doc, len(raw) - len(doc.text)
+    doc = read_document(path, text=raw)
+    # A leading date marker is not part of the text: PAN offsets add its length back.
+    return doc, (0 if path.suffix.lower() == ".json" else len(raw) - len(doc.text))
