@@ -34,6 +34,11 @@ from retold.types import Document
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+# An HTML page over this many times ingest.max_document_chars is refused before extraction:
+# markup, scripts and styles make a page several times its text, but at the 500k default the
+# 2.5M-character bound is far past any news article, and trafilatura spends seconds on a 10 MB
+# page only to find no main text in it.
+HTML_SIZE_FACTOR = 5
 # Big CSV fields: news bodies routinely exceed the csv module's 128 KiB default.
 csv.field_size_limit(2**31 - 1)
 
@@ -151,7 +156,7 @@ def _single(path: Path, rel: str, kind: str, st: IngestSettings) -> Record:
         if kind == "html":
             raw = path.read_bytes()
             text = decode_bytes(raw, where=origin, encoding=st.encoding)
-            doc = html_document(text, id=rel, where=origin)
+            doc = html_document(text, id=rel, where=origin, max_chars=st.max_document_chars)
         else:
             doc = read_document(path, encoding=st.encoding)
             doc = replace(doc, id=rel) if kind == "txt" or doc.id == path.name else doc
@@ -160,19 +165,46 @@ def _single(path: Path, rel: str, kind: str, st: IngestSettings) -> Record:
     return Record(origin=origin, doc=doc)
 
 
-def html_document(html: str, *, id: str, where: str, url: str | None = None) -> Document:
-    """Main text and metadata of an HTML page (trafilatura); InputError when it has no main text."""
+def html_document(
+    html: str, *, id: str, where: str, url: str | None = None, max_chars: int | None = None
+) -> Document:
+    """Main text and metadata of an HTML page (trafilatura).
+
+    Args:
+        html: the decoded page.
+        id: the document id; ``where`` names the file (and offset) in error messages.
+        url: the page's address, when known (a WARC record's target URI).
+        max_chars: ``ingest.max_document_chars``; a page over :data:`HTML_SIZE_FACTOR` times it
+            is refused before extraction, and so is extracted text over it.
+
+    Raises:
+        InputError: no main text, or the extractor failed on the page.
+        DocumentTooLargeError: the page or its text is over the limit.
+    """
     try:
         import trafilatura
     except ImportError as exc:  # pragma: no cover
         raise InputError(f"{where}: reading HTML needs the `corpus` extra (pip install 'retold[corpus]')") from exc
-    got = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    if max_chars is not None and len(html) > HTML_SIZE_FACTOR * max_chars:
+        what = f"an HTML page of {len(html):,} characters, more than {HTML_SIZE_FACTOR} x"
+        raise _too_large(where, what, max_chars)
+    try:
+        got = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    except Exception as exc:  # lxml/htmldate assert on odd pages (an unclosed <svg> before <html>)
+        raise InputError(
+            f"{where}: the HTML extractor failed on this page ({type(exc).__name__}: {exc}); skipped"
+        ) from exc
     data: dict[str, Any] = {}
     if got is not None:
         data = got.as_dict() if hasattr(got, "as_dict") else dict(got)
     text = data.get("text")
     if not text or not str(text).strip():
+        if max_chars is not None and len(html) > max_chars:  # trafilatura gives up on huge pages
+            what = f"no main text found in an HTML page of {len(html):,} characters, over"
+            raise _too_large(where, what, max_chars)
         raise InputError(f"{where}: no main text found in the HTML (is it a navigation or an empty page?)")
+    if max_chars is not None and len(str(text)) > max_chars:
+        raise _too_large(where, f"{len(str(text)):,} characters of text, more than", max_chars)
     obj = {
         "id": id, "text": str(text), "title": data.get("title"), "url": data.get("url") or url,
         "outlet": data.get("sitename") or data.get("hostname"), "date": data.get("date"),
@@ -184,6 +216,13 @@ def html_document(html: str, *, id: str, where: str, url: str | None = None) -> 
     except InputError:  # an odd extracted date should not cost the article
         obj["date"] = None
         return document_from_mapping(obj, default_id=id, where=where)
+
+
+def _too_large(where: str, what: str, max_chars: int) -> DocumentTooLargeError:
+    return DocumentTooLargeError(
+        f"{where}: {what} ingest.max_document_chars = {max_chars:,}; raise it "
+        "(RETOLD_INGEST__MAX_DOCUMENT_CHARS) or split the document"
+    )
 
 
 def _detect_encoding(path: Path, st: IngestSettings) -> str:
@@ -302,7 +341,7 @@ def _warc(path: Path, rel: str, st: IngestSettings) -> Iterator[Record]:
                 try:
                     charset = _charset(ctype) or st.encoding
                     html = decode_bytes(payload, where=where, encoding=charset)
-                    doc = html_document(html, id=url, where=where, url=url)
+                    doc = html_document(html, id=url, where=where, url=url, max_chars=st.max_document_chars)
                 except InputError as exc:
                     yield Record(where, error=str(exc))
                     continue
@@ -310,7 +349,8 @@ def _warc(path: Path, rel: str, st: IngestSettings) -> Iterator[Record]:
         except Exception as exc:  # a truncated or corrupt archive: report where it broke
             offset = _offset(it)
             if first:
-                yield Record(str(path), error=f"{path}: cannot read the first WARC record ({exc}); is it a WARC file?")
+                msg = f"{path}: cannot read the first WARC record ({exc}); is it a WARC file?"
+                yield Record(str(path), error=msg)
                 return
             yield Record(f"{path}@{offset}", error=f"{path}: corrupt WARC near offset "
                          f"{offset}: {exc}; the records before it were read")  # fmt: skip
