@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -295,8 +297,12 @@ def build_index(
     return IndexSummary(len(store), len(missing), n_sent, ann.kind, time.perf_counter() - t0)
 
 
-def load_ann(store: Store, *, rebuild: bool = False) -> AnnIndex:
-    """The ANN index over document vectors, rebuilt and saved when the store changed since."""
+def load_ann(store: Store, *, rebuild: bool = False, best_effort: bool = False) -> AnnIndex:
+    """The ANN index over document vectors, rebuilt and saved when the store changed since.
+
+    With ``best_effort`` (the read path: query, scan) the rebuilt index is not saved when another
+    process holds the store's write lock: the caller answers with it instead of waiting or failing.
+    """
     stamp = str(store.generation())
     got = None if rebuild else store.get_ann("doc")
     if got is not None and got[1] == stamp:
@@ -305,7 +311,11 @@ def load_ann(store: Store, *, rebuild: bool = False) -> AnnIndex:
     labels = np.array(sorted(vecs), dtype=np.int64)
     mat = np.stack([vecs[r][0] for r in labels]) if len(labels) else np.zeros((0, 1), dtype=np.float32)
     ann = AnnIndex.build(labels, mat)
-    store.put_ann("doc", len(labels), stamp, ann.to_bytes())
+    blob = ann.to_bytes()
+    if best_effort:
+        store.try_write(lambda: store.put_ann("doc", len(labels), stamp, blob))
+    else:
+        store.put_ann("doc", len(labels), stamp, blob)
     return ann
 
 
@@ -405,7 +415,7 @@ class Corpus:
     # caches
     def ann(self) -> AnnIndex:
         if self._ann is None:
-            self._ann = load_ann(self.store)
+            self._ann = load_ann(self.store, best_effort=True)
         return self._ann
 
     def _prepare(self, rowid: int, doc: Document | None = None) -> Prepared:
@@ -435,10 +445,30 @@ class Corpus:
         return p
 
     def flush(self) -> None:
-        """Write the sentence spans recorded since the last flush."""
-        if self._new_sentences:
-            self.store.put_sentences(self._new_sentences)
-            self._new_sentences = []
+        """Write the sentence spans recorded since the last flush.
+
+        They are a cache, so the write is best-effort: while another process holds the write lock
+        they wait for the next flush, and those of documents deleted since they were prepared
+        (FOREIGN KEY failed) are dropped rather than failing every later flush.
+        """
+        for attempt in range(2):
+            if not self._new_sentences:
+                return
+            pending = self._new_sentences
+            try:
+                if self.store.try_write(partial(self.store.put_sentences, pending)):
+                    self._new_sentences = []
+                return
+            except sqlite3.IntegrityError:
+                live = self.store.existing_rowids([rid for rid, _ in pending])
+                for rid, _ in pending:
+                    if rid not in live:
+                        self._prepared.pop(rid, None)
+                        if self._has_sentences is not None:
+                            self._has_sentences.discard(rid)
+                self._new_sentences = [(rid, sents) for rid, sents in pending if rid in live]
+                if attempt:  # another delete landed in between: the caller runs again
+                    raise
 
     def all_candidates(self, *, progress: Progress = _noop) -> list[Candidate]:
         """Every candidate pair of the store, from the three channels (see the module docstring)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from pathlib import Path
@@ -334,6 +334,34 @@ class Store:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+
+    def try_write(self, write: Callable[[], None], *, wait_ms: int = 100) -> bool:
+        """Run ``write`` (a cache write on a read path) unless another process holds the write lock.
+
+        Waits at most ``wait_ms`` for the lock instead of the 30 s busy timeout and returns False
+        when it stayed busy (``retold add`` holds it for a whole batch), so the caller answers
+        without its cache; any other error propagates.
+        """
+        (old,) = self.db.execute("PRAGMA busy_timeout").fetchone()
+        self.db.execute(f"PRAGMA busy_timeout={min(int(old), int(wait_ms))}")
+        try:
+            write()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            return False
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout={int(old)}")
+        return True
+
+    def existing_rowids(self, rowids: Sequence[int]) -> set[int]:
+        """Those of ``rowids`` that still name a document."""
+        out: set[int] = set()
+        for i in range(0, len(rowids), 500):
+            chunk = list(rowids[i : i + 500])
+            q = f"SELECT rowid FROM documents WHERE rowid IN ({','.join('?' * len(chunk))})"
+            out.update(int(r[0]) for r in self.db.execute(q, chunk))
+        return out
 
     def put_ann(self, name: str, count: int, stamp: str, blob: bytes) -> None:
         self.db.execute("INSERT OR REPLACE INTO ann(name, count, stamp, blob) VALUES (?, ?, ?, ?)",
