@@ -38,6 +38,28 @@ def test_directory_ids_dates_and_latin1(tmp_path) -> None:
     assert list(docs) == ["199.txt"]
 
 
+LATIN1_ARTICLE = (
+    "Rovers have agreed a \u00a312.5m fee with Olympique for the striker, who scored 14 goals last season. "
+    "The manager said the deal would be completed after a medical on Thursday. \"He is a fine player,\" "
+    "he said of the forward, whose former coach in Z\u00fcrich called him a natural finisher. Supporters "
+    "gathered outside the ground on Saturday, and the caf\u00e9 opposite expects a crowd of 30,000."
+)
+
+
+def test_mostly_ascii_latin1_is_not_taken_for_an_east_asian_codec(tmp_path) -> None:
+    # charset-normalizer takes this text (3 bytes >= 0x80 in 396) for cp1250, "\u0141" for "\u00a3";
+    # BBC sport/199.txt for cp932.
+    (tmp_path / "a.txt").write_bytes(("Rovers agree fee\n\n" + LATIN1_ARTICLE).encode("latin-1"))
+    line = json.dumps({"id": "j", "text": LATIN1_ARTICLE}, ensure_ascii=False) + "\n"
+    (tmp_path / "b.jsonl").write_bytes(line.encode("latin-1"))
+    (tmp_path / "c.csv").write_bytes(f'id,text\nc,"{LATIN1_ARTICLE.replace(chr(34), 2 * chr(34))}"\n'.encode("latin-1"))
+    _, docs, errors = _docs([tmp_path])
+    assert not errors and sorted(docs) == ["a.txt", "c", "j"]
+    for d in docs.values():
+        assert "\u00a312.5m" in d.text and "Z\u00fcrich" in d.text and "caf\u00e9" in d.text
+
+
+
 def test_jsonl_bad_lines_are_reported_and_counted(tmp_path) -> None:
     lines = [
         json.dumps({"id": "x", "text": "First article text.", "outlet": "A", "extra": 5}),

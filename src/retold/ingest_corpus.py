@@ -29,7 +29,7 @@ from typing import IO, Any
 
 from retold.config import IngestSettings
 from retold.errors import DocumentTooLargeError, InputError
-from retold.ingest import decode_bytes, document_from_mapping, read_document
+from retold.ingest import decode_bytes, decode_mostly_ascii, document_from_mapping, read_document
 from retold.types import Document
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
@@ -226,7 +226,7 @@ def _too_large(where: str, what: str, max_chars: int) -> DocumentTooLargeError:
 
 
 def _detect_encoding(path: Path, st: IngestSettings) -> str:
-    """The file's encoding from its first 64 KiB: the setting, UTF-8, or charset-normalizer's guess."""
+    """The file's encoding from its first 64 KiB: the setting, UTF-8, cp1252 or charset-normalizer's guess."""
     if st.encoding:
         return st.encoding
     with open(path, "rb") as f:
@@ -237,6 +237,8 @@ def _detect_encoding(path: Path, st: IngestSettings) -> str:
     except UnicodeDecodeError as exc:
         if exc.start > len(head) - 4:  # a character cut by the 64 KiB boundary
             return "utf-8-sig"
+    if decode_mostly_ascii(head) is not None:  # see decode_bytes: charset-normalizer guesses cp932
+        return "cp1252"
     from charset_normalizer import from_bytes
 
     best = from_bytes(head).best()
