@@ -35,9 +35,10 @@ ProgressCallback = Callable[[str, float], None]
 # ("told BBC One's Breakfast with Frost programme") otherwise passes for reuse (lexical ~0.57).
 SINGLE_PASSAGE_MIN_SCORE = 0.65
 # A passage is evidence on its own with a sentence at this Dice or cosine, or this many groups.
-STRONG_LEXICAL = 0.7
+STRONG_LEXICAL = 0.75
 STRONG_COSINE = 0.88
 STRONG_RUN = 3
+STRONG_RUN_MEAN = 0.7
 # ... or this many characters word for word (about eight words).
 STRONG_VERBATIM_CHARS = 50
 # Weak passages stay when, in order, they cover this share of the shorter article's sentences.
@@ -185,12 +186,12 @@ class Detector:
 
 def _is_strong(p: Passage) -> bool:
     """Evidence of reuse on its own: a sentence kept nearly word for word, a near-identical
-    meaning, or a run of three aligned sentence groups."""
+    meaning, or a run of three aligned sentence groups that are similar on average."""
     if p.type in ("verbatim", "near-verbatim") and len(p.b) >= STRONG_VERBATIM_CHARS:
         return True  # a shared quote or sentence, word for word
-    return len(p.pairs) >= STRONG_RUN or any(
-        sp.lexical >= STRONG_LEXICAL or (sp.semantic or 0.0) >= STRONG_COSINE for sp in p.pairs
-    )
+    if len(p.pairs) >= STRONG_RUN and sum(sp.score for sp in p.pairs) / len(p.pairs) >= STRONG_RUN_MEAN:
+        return True
+    return any(sp.lexical >= STRONG_LEXICAL or (sp.semantic or 0.0) >= STRONG_COSINE for sp in p.pairs)
 
 
 def _drop_scattered_weak(passages: list[Passage], n_a: int, n_b: int) -> list[Passage]:
