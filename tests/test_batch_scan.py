@@ -160,3 +160,22 @@ def test_simhash_keys_do_not_depend_on_batching(fast_settings) -> None:
     assert simhash_keys(np.zeros(4), planes, bands=16, rows=8) == []
     with pytest.raises(ConfigError):
         BatchOptions(semantic_threshold=1.5)
+
+
+def test_cli_batch_mode_passes_checkpoints_and_clusters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from retold.cli import main
+
+    recs, _ = generate_corpus(30, seed=3)
+    src = write_jsonl(recs, tmp_path / "c.jsonl")
+    out, ck, clusters = tmp_path / "out.jsonl", tmp_path / "ck", tmp_path / "clusters.jsonl"
+    args = ["scan", "--input", str(src), "--output", str(out), "--engine", "local", "--embedder", "hash",
+            "--workers", "1", "--checkpoint-dir", str(ck), "--clusters", str(clusters)]  # fmt: skip
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert first["documents"] == 30 and first["pairs"] == len(_lines(out)) > 0 and first["resumed"] == []
+    assert (ck / "clusters" / "_SUCCESS").exists() and first["clusters"] == len(_lines(clusters)) > 0
+    assert main(args) == 0  # the same folder again: every stage is resumed
+    second = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert second["resumed"] == ["fingerprint", "candidates", "compare", "passages", "clusters"]
+    assert main(["scan", "db.sqlite", "--clusters", str(clusters)]) != 0
+    assert "batch mode" in capsys.readouterr().err

@@ -196,15 +196,21 @@ def query(db: str, file: str, top_k: int | None, include_all: bool, jsonl: bool,
 @click.option("--output", "output_path", type=click.Path(), help="Batch mode: JSONL file to write.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
 @click.option("--workers", type=int, default=2, show_default=True, help="Batch mode: parallel workers.")
+@click.option("--checkpoint-dir", type=click.Path(file_okay=False),
+              help="Batch mode: save each finished stage here; re-running with the same folder resumes.")  # fmt: skip
+@click.option("--clusters", "clusters_path", type=click.Path(dir_okay=False),
+              help="Batch mode: also write reprint clusters (JSONL) to this file.")  # fmt: skip
 @settings_options
 def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fmt: str | None, include_all: bool,
-         input_path: str | None, output_path: str | None, engine: str, workers: int, config_path: str | None,
-         embedder: str | None, lexical_only: bool) -> None:  # fmt: skip
+         input_path: str | None, output_path: str | None, engine: str, workers: int, checkpoint_dir: str | None,
+         clusters_path: str | None, config_path: str | None, embedder: str | None,
+         lexical_only: bool) -> None:  # fmt: skip
     """Find every reuse pair in DB, with passages; also reprint clusters, a source→copy graph and a
     who-copies-whom table per outlet.
 
     Pairs whose verdict is same-story or unrelated are left out unless --all is given.
-    Batch mode (no store): ``retold scan --input CORPUS --output OUT.jsonl --engine local|spark``.
+    Batch mode (no store): ``retold scan --input CORPUS --output OUT.jsonl --engine local|spark``
+    [``--checkpoint-dir DIR``] [``--clusters FILE``]; its summary goes to stderr as one JSON line.
     """
     if input_path is not None:
         if output_path is None:
@@ -212,9 +218,14 @@ def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fm
         settings = build_settings(config_path, embedder, lexical_only)
         from retold import batch
 
-        batch.scan_corpus(input_path, output_path, engine=engine, settings=settings, workers=workers,  # type: ignore[arg-type]
-                          include_all=include_all)
+        summary = batch.scan_corpus(
+            input_path, output_path, engine=engine, settings=settings, workers=workers,  # type: ignore[arg-type]
+            include_all=include_all, checkpoint_dir=checkpoint_dir, clusters_path=clusters_path,
+        )  # fmt: skip
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False), err=True)
         return
+    if checkpoint_dir is not None or clusters_path is not None:
+        raise InputError("--checkpoint-dir and --clusters belong to batch mode (--input CORPUS --output OUT.jsonl)")
     if db is None:
         raise InputError("give a store (retold scan DB) or batch mode (--input CORPUS --output OUT.jsonl)")
     if not Path(db).exists():
