@@ -74,3 +74,19 @@ def test_summary_sentences_align_to_the_sentences_they_condense(settings):
 def test_unrelated_article_shares_nothing(settings):
     c = compare(SOURCE, UNRELATED, settings=settings)
     assert c.verdict == "unrelated" and not c.passages
+
+
+def test_token_vectors_are_unit_length_without_special_tokens() -> None:
+    import numpy as np
+
+    from retold.embed_model import MiniLMEmbedder
+
+    emb = MiniLMEmbedder()
+    texts = ["The bridge will close for six months.", "Shops fear losing trade."]
+    toks = emb.encode_tokens(texts)
+    tokenizer = emb._load().tokenizer  # type: ignore[attr-defined]
+    assert [t.shape for t in toks] == [(len(tokenizer.tokenize(x)), 384) for x in texts]
+    assert all(np.allclose(np.linalg.norm(t, axis=1), 1.0, atol=1e-5) for t in toks)
+    sent, again = emb.encode_with_tokens(texts)
+    assert np.allclose(sent, emb.encode(texts), atol=1e-5) and all(np.array_equal(a, b) for a, b in zip(toks, again, strict=True))
+    assert emb.encode_tokens([]) == []

@@ -78,3 +78,32 @@ class MiniLMEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vecs, dtype=np.float32)
+
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Sentence vectors and per-token vectors of ``texts`` from one pass of the model.
+
+        The sentence vectors are the model's own pooling (the mean of all its token vectors,
+        [CLS] and [SEP] included, unit length), so they match :meth:`encode` up to float rounding.
+        The token vectors, one ``(tokens, 384)`` array per text, are unit length, with [CLS] and
+        [SEP] dropped: what word-level alignment (the MSRP features) compares.
+        """
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        model = self._load()
+        outs = model.encode(  # type: ignore[attr-defined]
+            list(texts), output_value="token_embeddings", batch_size=self.batch_size, show_progress_bar=False
+        )
+        toks = [np.asarray(o.float().cpu().numpy() if hasattr(o, "cpu") else o, dtype=np.float32) for o in outs]
+        sent = _unit(np.stack([t.mean(axis=0) for t in toks]))
+        return sent, [_unit(t[1:-1]) for t in toks]
+
+    def encode_tokens(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Per-token vectors of each text, unit length, special tokens dropped (see
+        :meth:`encode_with_tokens`)."""
+        return self.encode_with_tokens(texts)[1]
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(m, axis=-1, keepdims=True)
+    n[n == 0] = 1.0
+    return m / n

@@ -155,25 +155,17 @@ def _alignment(ta: np.ndarray, tb: np.ndarray) -> list[float]:
     ]  # fmt: skip
 
 
-def _unit(m: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(m, axis=-1, keepdims=True)
-    n[n == 0] = 1.0
-    return m / n
-
-
 def token_vectors(embedder: Embedder, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
     """Sentence vectors and per-token vectors (unit length) for ``texts``.
 
-    With the MiniLM model both come from one pass: its sentence vector is the mean of its token
-    vectors, normalised. Other embedders (the hashing fake) get one vector per word instead.
+    With the MiniLM model both come from one pass (``MiniLMEmbedder.encode_with_tokens``): its
+    sentence vector is the mean of its token vectors, normalised. Other embedders (the hashing
+    fake) get one vector per word instead.
     """
-    model = getattr(embedder, "_load", None)
-    if model is not None and getattr(embedder, "name", "") == "all-MiniLM-L6-v2":
-        st = model()
-        outs = st.encode(list(texts), output_value="token_embeddings", batch_size=getattr(embedder, "batch_size", 64))
-        toks = [np.asarray(o.float().cpu().numpy() if hasattr(o, "cpu") else o, dtype=np.float32) for o in outs]
-        sent = _unit(np.stack([t.mean(axis=0) for t in toks]))
-        return sent, [_unit(t[1:-1]) for t in toks]  # drop [CLS] and [SEP]
+    with_tokens = getattr(embedder, "encode_with_tokens", None)
+    if with_tokens is not None:
+        sent, toks = with_tokens(list(texts))
+        return sent, toks
     sent = embedder.encode(list(texts))
     words = [[w.lower() for w in _WORDS.findall(t)] for t in texts]
     vocab = sorted({w for ws in words for w in ws})
