@@ -43,6 +43,10 @@ STRONG_RUN_MEAN = 0.7
 STRONG_VERBATIM_CHARS = 50
 # Weak passages stay when, in order, they cover this share of the shorter article's sentences.
 WEAK_COVERAGE = 0.5
+# ... where this share of consecutive aligned groups advance on both sides (in order) ...
+ORDERED_SHARE = 0.8
+# ... or when they lie within this many sentences of strong reuse on both sides.
+WEAK_NEIGHBOURHOOD = 2
 # Sentence groups whose word order is this well kept (difflib ratio) count as spinner output;
 # looser rewording is a paraphrase, whose word choices say nothing about direction.
 SPIN_MIN_RATIO = 0.7
@@ -206,12 +210,25 @@ def _drop_scattered_weak(passages: list[Passage], n_a: int, n_b: int) -> list[Pa
     if not weak:
         return passages
     groups = sorted((sp for p in passages for sp in p.pairs), key=lambda sp: sp.b[0])
-    in_order = all(x.a[-1] < y.a[0] for x, y in zip(groups, groups[1:], strict=False))
+    steps = list(zip(groups, groups[1:], strict=False))
+    in_order = sum(x.a[-1] < y.a[0] for x, y in steps) >= ORDERED_SHARE * len(steps)
     shorter_is_b = n_b <= n_a
     covered = len({j for sp in groups for j in sp.b}) if shorter_is_b else len({i for sp in groups for i in sp.a})
     if in_order and covered >= WEAK_COVERAGE * max(1, min(n_a, n_b)):
         return passages
-    return [p for p in passages if _is_strong(p)]
+    # Otherwise a weak passage stays only next to strong reuse on both sides (a reworded
+    # sentence inside a copied stretch), never on its own.
+    strong_a = {i for p in passages if _is_strong(p) for sp in p.pairs for i in sp.a}
+    strong_b = {j for p in passages if _is_strong(p) for sp in p.pairs for j in sp.b}
+
+    def supported(p: Passage) -> bool:
+        ia = [i for sp in p.pairs for i in sp.a]
+        jb = [j for sp in p.pairs for j in sp.b]
+        near_a = any(abs(i - k) <= WEAK_NEIGHBOURHOOD for i in ia for k in strong_a)
+        near_b = any(abs(j - k) <= WEAK_NEIGHBOURHOOD for j in jb for k in strong_b)
+        return near_a and near_b
+
+    return [p for p in passages if _is_strong(p) or supported(p)]
 
 
 def _reused_chars(passages: list[Passage], side: str) -> int:
