@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from retold.normalise import fold_typography
+from retold.tokens import token_dice
 from retold.types import Edit, Span, Token
 
 # Shortest run of words that counts as a moved clause rather than a coincidental repeat.
@@ -93,7 +94,7 @@ def word_edits(ta: Sequence[Token], tb: Sequence[Token], raw_a: str, raw_b: str)
             if ki in moved_ins or (kd < 0 and ki == kd) or j2 - j1 < MIN_MOVE_TOKENS:
                 continue
             same = ka[i1:i2] == kb[j1:j2]
-            if same or (min(i2 - i1, j2 - j1) >= 3 and _token_dice(ka[i1:i2], kb[j1:j2]) >= 0.6):
+            if same or (min(i2 - i1, j2 - j1) >= 3 and token_dice(ka[i1:i2], kb[j1:j2]) >= 0.6):
                 moved_del.add(kd)
                 moved_ins.add(ki)
                 wording.append((min(i1, j1), Edit("move", _text(ta[i1:i2], raw_a), _text(tb[j1:j2], raw_b), _cover(ta[i1:i2]), _cover(tb[j1:j2]))))
@@ -159,12 +160,6 @@ def word_edits(ta: Sequence[Token], tb: Sequence[Token], raw_a: str, raw_b: str)
         inserted_tokens=ins_n,
         deleted_tokens=max(0, del_n),
     )
-
-
-def _token_dice(x: Sequence[str], y: Sequence[str]) -> float:
-    from collections import Counter
-
-    return 2 * sum((Counter(x) & Counter(y)).values()) / (len(x) + len(y)) if x and y else 0.0
 
 
 def _typography(ta: Sequence[Token], tb: Sequence[Token], raw_a: str, raw_b: str) -> list[Edit]:

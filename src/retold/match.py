@@ -33,7 +33,7 @@ from scipy import sparse
 
 from retold.config import MatchSettings
 from retold.embed import Embedder
-from retold.tokens import is_content, stem, tokenize, weight
+from retold.tokens import is_content, stem, token_dice, tokenize, weight
 from retold.types import Segmented, SentencePair, Token
 
 # Shared content weight below which a lexical pair is not evidence (about three ordinary words).
@@ -148,15 +148,6 @@ def _incidence(stems: Sequence[frozenset[str]], vocab: dict[str, int]) -> sparse
     return sparse.csr_matrix((data, (rows, cols)), shape=(len(stems), len(vocab)))
 
 
-def _dice(x: Sequence[str], y: Sequence[str]) -> float:
-    if not x or not y:
-        return 0.0
-    from collections import Counter
-
-    cx, cy = Counter(x), Counter(y)
-    return 2 * sum((cx & cy).values()) / (len(x) + len(y))
-
-
 class _Groups:
     """Disjoint sentence groups under construction."""
 
@@ -231,7 +222,7 @@ def match_sentences(
                 groups.add_a(gb, i)
 
     # 3. Extension around groups with a relaxed all-token test.
-    _extend(groups, fa, fb, lambda i, j: _dice(fa.keys[i], fb.keys[j]) >= EXTENSION_DICE, "extension")
+    _extend(groups, fa, fb, lambda i, j: token_dice(fa.keys[i], fb.keys[j]) >= EXTENSION_DICE, "extension")
 
     # 4. Semantic pairs among the sentences still unmatched.
     cos: np.ndarray | None = None
@@ -290,7 +281,7 @@ def match_sentences(
     cos_f = cos
     _fill_sandwiches(
         groups,
-        lambda i, j: _dice(fa.keys[i], fb.keys[j]) >= SANDWICH_DICE
+        lambda i, j: token_dice(fa.keys[i], fb.keys[j]) >= SANDWICH_DICE
         or (cos_f is not None and cos_f[i, j] >= SANDWICH_COSINE),
     )
     return _finish(groups, fa, fb, lex, cos)
@@ -523,7 +514,7 @@ def _finish(
         if lexical == 0.0:
             ka = [k for i in a_ids for k in fa.keys[i]]
             kb = [k for j in b_ids for k in fb.keys[j]]
-            lexical = _dice(ka, kb)
+            lexical = token_dice(ka, kb)
         semantic = None
         if cos is not None:
             vals = [cos[i, j] for i in a_ids for j in b_ids if cos[i, j] > -1.0]
@@ -561,7 +552,7 @@ def sentence_features(a_text: str, b_text: str, *, embedder: Embedder | None = N
         v = embedder.encode([a_text, b_text])
         sem = float(v[0] @ v[1])
     return SentenceFeatures(
-        float(lex.dice[0, 0]), float(lex.ca[0, 0]), float(lex.cb[0, 0]), _dice(fa.keys[0], fb.keys[0]), sem
+        float(lex.dice[0, 0]), float(lex.ca[0, 0]), float(lex.cb[0, 0]), token_dice(fa.keys[0], fb.keys[0]), sem
     )
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 
 import snowballstemmer
@@ -99,3 +101,10 @@ def weight(key: str) -> float:
     if key[:1].isdigit():
         return 2.0
     return min(3.0, 1.0 + max(0.0, 5.5 - zipf(key)) * 0.5)
+
+
+def token_dice(x: Sequence[str], y: Sequence[str]) -> float:
+    """Dice similarity of two token multisets: 2|x & y| / (|x| + |y|), 0.0 when either is empty."""
+    if not x or not y:
+        return 0.0
+    return 2 * sum((Counter(x) & Counter(y)).values()) / (len(x) + len(y))
