@@ -52,11 +52,14 @@ def main() -> int:
     )[: args.pairs]
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
     for c, i, j in cands:
-        label = "reuse" if len(grams(texts[i]) & grams(texts[j])) >= 2 else "indep"
+        shared = len(grams(texts[i]) & grams(texts[j]))
+        label = "reuse" if shared >= 2 else "indep"
         r = det.compare(Document(files[i].name, texts[i]), Document(files[j].name, texts[j]))
         counts[(label, r.verdict)] += 1
         if label == "indep" and r.is_reuse:
             print(f"indep but {r.verdict}: {files[i].name} {files[j].name} (lead cosine {c:.2f})")
+        elif label == "reuse" and not r.is_reuse:
+            print(f"reuse but {r.verdict}: {files[i].name} {files[j].name} ({shared} shared 8-grams)")
     for (label, verdict), n in sorted(counts.items()):
         print(f"{label:6s} {verdict:14s} {n}")
     return 0

@@ -201,7 +201,7 @@ def main() -> int:
     report["false_pairs"] = len(false)
     report["false_pairs_among_originals"] = len(among_originals)
     report["false_pair_share"] = round(len(false) / max(1, len(found)), 4)
-    report["false_examples"] = false[:10]
+    report["false_examples"] = false
     print(json.dumps(report, indent=2))
     (out / f"corpus_bbc-{args.embedder}.json").write_text(json.dumps(report, indent=2))
     return 0

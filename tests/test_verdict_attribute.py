@@ -61,3 +61,36 @@ def test_padding_points_to_source(fast_settings):
     c = compare(src, padded, settings=fast_settings)
     assert c.verdict == "copy"
     assert c.added and "orchid" in c.added[0].of(padded)
+
+
+STORY_A = [
+    "Sprinter Anna Berg has been banned for two years after missing three doping tests.",
+    "The national federation said the decision was taken unanimously by its disciplinary panel.",
+    "Berg won gold in the 400m at the 2016 European Championships in Amsterdam, while her teammate Lisa Holm won bronze.",
+    "Her lawyer told reporters that an appeal would be lodged with the sports court within days.",
+    "The ban rules her out of next summer's world championships in Tokyo.",
+    "Officials declined to comment on whether other athletes were under investigation.",
+]
+STORY_B = [
+    "Lisa Holm says she is ready to lead the relay squad after the suspension of her long-time training partner.",
+    "The 28-year-old has been training at altitude in Kenya since January.",
+    "Holm, 28, won bronze at the European Championships in Amsterdam in 2016, where Berg, 30, took gold in the 400m.",
+    "Coach Peter Lund praised her consistency over a difficult winter.",
+    "The relay team will be announced at a press conference on Friday.",
+    "Tickets for the indoor meeting in Stockholm are already sold out.",
+]
+
+
+def test_one_reworded_background_sentence_is_same_story(fast_settings):
+    """Two reports of one event restate a background fact in close words: not reuse."""
+    c = compare(" ".join(STORY_A), " ".join(STORY_B), settings=fast_settings)
+    assert c.verdict == "same-story" and not c.passages
+
+
+def test_one_sentence_kept_word_for_word_is_partial_reuse(fast_settings):
+    """The same background sentence pasted unchanged (a run of ten words or more) is reuse."""
+    b = STORY_B[:2] + [STORY_A[2]] + STORY_B[3:]
+    c = compare(" ".join(STORY_A), " ".join(b), settings=fast_settings)
+    assert c.verdict == "partial-reuse" and len(c.passages) == 1
+    p = c.passages[0]
+    assert c.b.text[p.b.start : p.b.end] == STORY_A[2]

@@ -45,6 +45,8 @@ class EditSet:
     # the group, e.g. a copied passage pasted into the middle of a sentence; None = everything.
     core_a: Span | None = None
     core_b: Span | None = None
+    # The longest run of tokens the two sides share word for word (a quoted clause kept intact).
+    longest_run: int = 0
 
 
 def _text(toks: Sequence[Token], raw: str) -> str:
@@ -159,6 +161,7 @@ def word_edits(ta: Sequence[Token], tb: Sequence[Token], raw_a: str, raw_b: str)
         substituted_tokens=sum(max(i2 - i1, j2 - j1) for i1, i2, j1, j2 in subs),
         inserted_tokens=ins_n,
         deleted_tokens=max(0, del_n),
+        longest_run=max((i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal"), default=0),
     )
 
 

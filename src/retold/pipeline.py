@@ -39,8 +39,10 @@ STRONG_LEXICAL = 0.75
 STRONG_COSINE = 0.88
 STRONG_RUN = 3
 STRONG_RUN_MEAN = 0.7
-# ... or this many characters word for word (about eight words).
+# ... or this many characters word for word (about eight words), or this many words in a row
+# (stock phrases such as "Lib Dem leader Charles Kennedy has said" stay under it).
 STRONG_VERBATIM_CHARS = 50
+STRONG_RUN_WORDS = 10
 # Weak passages stay when, in order, they cover this share of the shorter article's sentences.
 WEAK_COVERAGE = 0.5
 # ... where this share of consecutive aligned groups advance on both sides (in order) ...
@@ -139,7 +141,8 @@ class Detector:
             and (len(p.pairs) > 1 or p.score >= SINGLE_PASSAGE_MIN_SCORE)
         ]
         before_weak_rule = len(passages)
-        passages = _drop_scattered_weak(passages, a.features.n, b.features.n)
+        long_runs = frozenset((d.pair.a, d.pair.b) for d in details if d.edits.longest_run >= STRONG_RUN_WORDS)
+        passages = _drop_scattered_weak(passages, a.features.n, b.features.n, long_runs)
         related = len(passages) < before_weak_rule  # scattered similar sentences: the same story
         kept = {(pp.a, pp.b) for p in passages for pp in p.pairs}
         matched_a = {i for p in pairs if (p.a, p.b) in kept for i in p.a}
@@ -188,17 +191,34 @@ class Detector:
         )
 
 
-def _is_strong(p: Passage) -> bool:
-    """Evidence of reuse on its own: a sentence kept nearly word for word, a near-identical
-    meaning, or a run of three aligned sentence groups that are similar on average."""
-    if p.type in ("verbatim", "near-verbatim") and len(p.b) >= STRONG_VERBATIM_CHARS:
-        return True  # a shared quote or sentence, word for word
-    if len(p.pairs) >= STRONG_RUN and sum(sp.score for sp in p.pairs) / len(p.pairs) >= STRONG_RUN_MEAN:
+def _is_strong(p: Passage, long_runs: frozenset[tuple[tuple[int, ...], tuple[int, ...]]] = frozenset()) -> bool:
+    """Evidence of reuse on its own: words kept in order at length, a run of three aligned
+    sentence groups that are similar on average, or two or more groups with one nearly
+    identical in words or meaning.
+
+    ``long_runs`` holds the groups (a ids, b ids) that share at least STRONG_RUN_WORDS words in
+    a row. A lone reworded sentence is not enough: two reports of one event restate the same
+    background fact in close words ("Kenteris won 200m gold at the 2000 Sydney Olympics ...",
+    Dice 0.90, cosine 0.96, in two independent BBC stories), so it needs company.
+    """
+    if any((sp.a, sp.b) in long_runs for sp in p.pairs):
+        return True  # a quote or a clause of ten words or more, word for word
+    mean = sum(sp.score for sp in p.pairs) / len(p.pairs)
+    if p.type in ("verbatim", "near-verbatim") and len(p.b) >= STRONG_VERBATIM_CHARS and mean >= STRONG_RUN_MEAN:
+        return True  # a shared sentence, word for word (not a shared phrase inside two sentences)
+    if len(p.pairs) >= STRONG_RUN and mean >= STRONG_RUN_MEAN:
         return True
+    if len(p.pairs) < 2:
+        return False
     return any(sp.lexical >= STRONG_LEXICAL or (sp.semantic or 0.0) >= STRONG_COSINE for sp in p.pairs)
 
 
-def _drop_scattered_weak(passages: list[Passage], n_a: int, n_b: int) -> list[Passage]:
+def _drop_scattered_weak(
+    passages: list[Passage],
+    n_a: int,
+    n_b: int,
+    long_runs: frozenset[tuple[tuple[int, ...], tuple[int, ...]]] = frozenset(),
+) -> list[Passage]:
     """Drop weak passages unless all passages together map much of the shorter article, in order.
 
     Two independent reports of one event share a few moderately similar sentences (cosine
@@ -206,20 +226,21 @@ def _drop_scattered_weak(passages: list[Passage], n_a: int, n_b: int) -> list[Pa
     partial-reuse before this rule. A summary or a paraphrase maps most of the shorter side in
     order, so it keeps its weak passages.
     """
-    weak = [p for p in passages if not _is_strong(p)]
+    strong = [p for p in passages if _is_strong(p, long_runs)]
+    weak = [p for p in passages if not _is_strong(p, long_runs)]
     if not weak:
         return passages
     groups = sorted((sp for p in passages for sp in p.pairs), key=lambda sp: sp.b[0])
     steps = list(zip(groups, groups[1:], strict=False))
     in_order = sum(x.a[-1] < y.a[0] for x, y in steps) >= ORDERED_SHARE * len(steps)
-    shorter_is_b = n_b <= n_a
-    covered = len({j for sp in groups for j in sp.b}) if shorter_is_b else len({i for sp in groups for i in sp.a})
-    if in_order and covered >= WEAK_COVERAGE * max(1, min(n_a, n_b)):
+    # Coverage counts aligned groups, not sentences: three sentences of one side joined into one
+    # sentence of the other is one piece of shared content, not three.
+    if in_order and len(groups) >= WEAK_COVERAGE * max(1, min(n_a, n_b)):
         return passages
     # Otherwise a weak passage stays only next to strong reuse on both sides (a reworded
     # sentence inside a copied stretch), never on its own.
-    strong_a = {i for p in passages if _is_strong(p) for sp in p.pairs for i in sp.a}
-    strong_b = {j for p in passages if _is_strong(p) for sp in p.pairs for j in sp.b}
+    strong_a = {i for p in strong for sp in p.pairs for i in sp.a}
+    strong_b = {j for p in strong for sp in p.pairs for j in sp.b}
 
     def supported(p: Passage) -> bool:
         ia = [i for sp in p.pairs for i in sp.a]
@@ -228,7 +249,7 @@ def _drop_scattered_weak(passages: list[Passage], n_a: int, n_b: int) -> list[Pa
         near_b = any(abs(j - k) <= WEAK_NEIGHBOURHOOD for j in jb for k in strong_b)
         return near_a and near_b
 
-    return [p for p in passages if _is_strong(p) or supported(p)]
+    return [p for p in passages if p in strong or supported(p)]
 
 
 def _reused_chars(passages: list[Passage], side: str) -> int:
