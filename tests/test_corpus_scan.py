@@ -155,3 +155,49 @@ def test_clusters_graph_and_outlets() -> None:
     assert [(e.source, e.copy) for e in edges] == [("a", "b"), ("a", "c")]
     rows = outlet_table(edges, {"a": "Wire", "b": "Wire", "c": "Daily"})
     assert [(r.source, r.copier, r.count) for r in rows] == [("Wire", "Daily", 1), ("Wire", "Wire", 1)]
+
+
+def test_incremental_scan_equals_full_scan_and_compares_only_new_pairs(tmp_path) -> None:
+    texts = corpus(12, seed=21)
+    base = [Document(f"d{i:02d}", t) for i, t in enumerate(texts)]
+    base.append(Document("copy-of-d00", texts[0] + "\n\nA closing line the copier added on its own."))
+    base += [Document(f"copy-of-d{i:02d}", texts[i]) for i in (5, 7)]
+    with Store(tmp_path / "inc.db", settings=S) as st:
+        add_documents(st, base, settings=S)
+        c = Corpus(st, settings=S)
+        first = [p.to_dict() for p in c.scan(incremental=True)]
+        assert c.compared >= 1 and first
+        n_first = c.compared
+        # A new copy, an updated document (same id, new text) and a deletion.
+        paras = texts[3].split("\n\n")
+        add_documents(st, [Document("excerpt-of-d03", "\n\n".join(paras[1:4])),
+                           Document("copy-of-d00", texts[0])], settings=S)  # fmt: skip
+        st.delete("d11")
+        inc = Corpus(st, settings=S)
+        incremental = [json.dumps(p.to_dict(), sort_keys=True) for p in inc.scan(include_all=True, incremental=True)]
+        full = Corpus(st, settings=S)
+        everything = [json.dumps(p.to_dict(), sort_keys=True) for p in full.scan(include_all=True)]
+        assert incremental == everything
+        # Only pairs with the new or the changed document were compared again.
+        assert inc.compared == 2 and full.compared == 4 and n_first == 3
+        found = {frozenset((json.loads(x)["a"], json.loads(x)["b"])) for x in incremental
+                 if json.loads(x)["verdict"] in ("copy", "partial-reuse")}  # fmt: skip
+        assert {frozenset({"d00", "copy-of-d00"}), frozenset({"d03", "excerpt-of-d03"})} <= found
+        # Saved pairs follow the candidates: nothing left for the deleted document.
+        assert not [p for p in st.pairs(include_all=True) if "d11" in (p.a, p.b)]
+        again = Corpus(st, settings=S)
+        assert [json.dumps(p.to_dict(), sort_keys=True) for p in again.scan(include_all=True, incremental=True)] == everything
+        assert again.compared == 0
+
+
+def test_cli_scan_reuses_saved_results(docs_dir, tmp_path, capsys) -> None:
+    db = str(tmp_path / "again.db")
+    assert main(["add", db, str(docs_dir), "--embedder", "hash", "--quiet"]) == 0
+    capsys.readouterr()
+    outs = []
+    for extra in ([], [], ["--full"]):
+        assert main(["scan", db, "--jsonl", *extra]) == 0
+        got = capsys.readouterr()
+        outs.append(got.out)
+        assert "compared" in got.err
+    assert outs[0] == outs[1] == outs[2] and outs[0].count("\n") >= 4

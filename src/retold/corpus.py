@@ -37,7 +37,7 @@ import json
 import sqlite3
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -87,6 +87,13 @@ PREPARED_CACHE = 4096
 
 def _noop(stage: str, done: int, total: int | None) -> None:
     return None
+
+
+def scan_digest(settings: Settings) -> str:
+    """What saved scan results depend on: the settings and the code that compared them."""
+    from retold import __version__
+
+    return f"{settings.digest()}/{__version__}"
 
 
 def content_hash(doc: Document) -> str:
@@ -395,20 +402,44 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class ScanPair:
-    """One compared candidate pair (``a`` and ``b`` are document ids)."""
+    """One compared candidate pair (``a`` and ``b`` are document ids).
+
+    ``comparison`` is the full result; an incremental scan that reuses a saved result has only
+    ``saved``, its compare JSON, and leaves ``comparison`` None. The properties read either.
+    """
 
     a: str
     b: str
-    comparison: Comparison
+    comparison: Comparison | None
     candidate: Candidate
+    saved: Mapping[str, Any] | None = None
+
+    @property
+    def verdict(self) -> str:
+        return self.comparison.verdict if self.comparison is not None else str(self._saved["verdict"])
+
+    @property
+    def is_reuse(self) -> bool:
+        return self.verdict in ("copy", "partial-reuse")
+
+    @property
+    def _saved(self) -> Mapping[str, Any]:
+        if self.saved is None:
+            raise ValueError(f"pair {self.a} / {self.b} has neither a comparison nor a saved result")
+        return self.saved
 
     def to_dict(self) -> dict[str, Any]:
         """The scan line contract: ``{"a", "b", "verdict", "source", "reuse", "passages", …}``."""
-        return {"a": self.a, "b": self.b, **to_dict(self.comparison), "candidate": self.candidate.to_dict()}
+        body = to_dict(self.comparison) if self.comparison is not None else self._saved
+        rest = {k: v for k, v in body.items() if k not in ("a", "b", "candidate")}
+        return {"a": self.a, "b": self.b, **rest, "candidate": self.candidate.to_dict()}
 
     def link(self) -> PairLink:
         c = self.comparison
-        return PairLink(self.a, self.b, c.verdict, c.source, c.attribution.confidence, c.attribution.method)
+        if c is not None:
+            return PairLink(self.a, self.b, c.verdict, c.source, c.attribution.confidence, c.attribution.method)
+        d = self._saved
+        return PairLink(self.a, self.b, d["verdict"], d["source"], float(d["source_confidence"]), d["source_method"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,6 +481,7 @@ class Corpus:
         self._prepared: OrderedDict[int, Prepared] = OrderedDict()
         self._ann: AnnIndex | None = None
         self._background: tuple[np.ndarray | None] | None = None
+        self.compared = 0
         self._doc_embedder: Embedder | None = None
         self._new_sentences: list[tuple[int, list[tuple[Span, int]]]] = []
         self._has_sentences: set[int] | None = None
@@ -549,30 +581,53 @@ class Corpus:
         progress("candidates: semantic", len(found), None)
         return [Candidate(int(rids[i]), int(rids[j]), **ev) for (i, j), ev in sorted(found.items())]
 
-    def scan(self, *, include_all: bool = False, save: bool = True, progress: Progress = _noop) -> Iterator[ScanPair]:
+    def scan(
+        self,
+        *,
+        include_all: bool = False,
+        save: bool = True,
+        incremental: bool = False,
+        progress: Progress = _noop,
+    ) -> Iterator[ScanPair]:
         """Compare every candidate pair; yield reuse pairs (all pairs with ``include_all``).
 
-        Pairs are saved in the store's ``pairs`` table as they go (``retold show`` lists them).
+        Every compared pair is saved in the store's ``pairs`` table as it goes (``retold show``
+        lists them), under a digest of the settings and the retold version. With ``incremental``
+        a candidate pair saved under the current digest is not compared again: its saved result is
+        yielded (``comparison`` None, ``saved`` set). A changed or deleted document takes its saved
+        pairs with it, so the output equals a full scan's; saved pairs that are no longer
+        candidates are removed at the end. ``self.compared`` counts the compares of the last scan.
         """
         cands = self.all_candidates(progress=progress)
-        digest = self.settings.digest()
+        digest = scan_digest(self.settings)
+        reuse = self.store.saved_results(digest) if incremental else {}
         pending: list[tuple[int, int, str, str | None, float, dict[str, Any]]] = []
-        first = True
+        first = not incremental
+        self.compared = 0
         for k, cand in enumerate(cands):
-            pa, pb = self._prepare(cand.a), self._prepare(cand.b)
-            c = self.detector.compare_prepared(pa, pb)
-            pair = ScanPair(pa.doc.id, pb.doc.id, c, cand)
-            if save:
-                pending.append((cand.a, cand.b, c.verdict, c.source, max(c.reuse_a, c.reuse_b),
-                                {"a": pair.a, "b": pair.b, **to_dict(c)} if c.is_reuse else {"verdict": c.verdict}))  # fmt: skip
-                if len(pending) >= 500:
-                    self.store.save_pairs(pending, digest=digest, replace_all=first)
-                    pending, first = [], False
+            raw = reuse.get((cand.a, cand.b))
+            saved = json.loads(raw) if raw is not None else None
+            if saved is not None and "passages" in saved:  # results saved by older scans lack it
+                pair = ScanPair(saved["a"], saved["b"], None, cand, saved)
+            else:
+                pa, pb = self._prepare(cand.a), self._prepare(cand.b)
+                c = self.detector.compare_prepared(pa, pb)
+                self.compared += 1
+                pair = ScanPair(pa.doc.id, pb.doc.id, c, cand)
+                if save:
+                    result = {"a": pair.a, "b": pair.b, **to_dict(c)}
+                    pending.append((cand.a, cand.b, c.verdict, c.source, max(c.reuse_a, c.reuse_b), result))
+                    if len(pending) >= 500:
+                        self.store.save_pairs(pending, digest=digest, replace_all=first)
+                        pending, first = [], False
             progress("compare", k + 1, len(cands))
-            if include_all or c.is_reuse:
+            if include_all or pair.is_reuse:
                 yield pair
         if save and (pending or first):
             self.store.save_pairs(pending, digest=digest, replace_all=first)
+        if save and incremental:
+            current = {(c.a, c.b) for c in cands}
+            self.store.delete_pairs([key for key in reuse if key not in current], keep_digest=digest)
         self.flush()
 
     def query(self, doc: Document, *, top_k: int | None = None) -> QueryResult:

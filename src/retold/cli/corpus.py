@@ -200,16 +200,21 @@ def query(db: str, file: str, top_k: int | None, include_all: bool, jsonl: bool,
               help="Batch mode: save each finished stage here; re-running with the same folder resumes.")  # fmt: skip
 @click.option("--clusters", "clusters_path", type=click.Path(dir_okay=False),
               help="Batch mode: also write reprint clusters (JSONL) to this file.")  # fmt: skip
+@click.option("--full", is_flag=True,
+              help="Compare every candidate pair again instead of reusing results saved by earlier scans.")  # fmt: skip
+@click.option("--quiet", is_flag=True, help="No summary line on stderr.")
 @settings_options
 def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fmt: str | None, include_all: bool,
          input_path: str | None, output_path: str | None, engine: str, workers: int, checkpoint_dir: str | None,
-         clusters_path: str | None, config_path: str | None, embedder: str | None,
+         clusters_path: str | None, full: bool, quiet: bool, config_path: str | None, embedder: str | None,
          lexical_only: bool) -> None:  # fmt: skip
     """Find every reuse pair in DB, with passages; also reprint clusters, a source→copy graph and a
     who-copies-whom table per outlet.
 
-    Pairs whose verdict is same-story or unrelated are left out unless --all is given.
-    Batch mode (no store): ``retold scan --input CORPUS --output OUT.jsonl --engine local|spark``
+    Pairs whose verdict is same-story or unrelated are left out unless --all is given. A scan
+    compares only candidate pairs it has no saved result for (same settings, same retold
+    version, documents unchanged): re-scanning a growing archive costs the new pairs only, and
+    the output is the same as with --full. Batch mode (no store): ``retold scan --input CORPUS --output OUT.jsonl --engine local|spark``
     [``--checkpoint-dir DIR``] [``--clusters FILE``]; its summary goes to stderr as one JSON line.
     """
     if input_path is not None:
@@ -244,19 +249,23 @@ def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fm
         if fmt == "csv":
             writer = csv.writer(sys.stdout)
             writer.writerow(["a", "b", "verdict", "source", "reuse_a", "reuse_b", "passages", "types", "channels"])
-        for pair in corpus.scan(include_all=include_all, progress=progress):
-            if pair.comparison.is_reuse:
+        for pair in corpus.scan(include_all=include_all, incremental=not full, progress=progress):
+            if pair.is_reuse:
                 links.append(pair.link())
-            c = pair.comparison
+            d = pair.to_dict()
             if fmt == "jsonl":
-                _line(pair.to_dict())
+                _line(d)
                 sys.stdout.flush()
             elif writer is not None:
-                writer.writerow([pair.a, pair.b, c.verdict, c.source or "", round(c.reuse_a, 4), round(c.reuse_b, 4),
-                                 len(c.passages), ";".join(sorted({p.type for p in c.passages})),
+                writer.writerow([pair.a, pair.b, d["verdict"], d["source"] or "", d["reuse"]["a"], d["reuse"]["b"],
+                                 len(d["passages"]), ";".join(sorted({p["type"] for p in d["passages"]})),
                                  ";".join(pair.candidate.channels)])  # fmt: skip
             if fmt in ("json", "table") or parquet_file:
-                rows.append(pair.to_dict())
+                rows.append(d)
+        if not quiet:
+            click.echo(f"compared {corpus.compared:,} pairs; reused saved results for the others "
+                       "(--full compares everything again)" if not full else
+                       f"compared {corpus.compared:,} pairs", err=True)  # fmt: skip
         meta = store.dates_and_outlets() if fmt in ("json", "table") else {}
     if parquet_file:
         _write_parquet(parquet_file, rows)

@@ -335,6 +335,24 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
 
+    def saved_results(self, digest: str) -> dict[tuple[int, int], str]:
+        """Result JSON of the pairs saved under ``digest``, by rowids: what an incremental scan
+        may reuse (a changed document gets a new rowid and its pairs go with the old one)."""
+        q = "SELECT a, b, result FROM pairs WHERE digest = ?"
+        return {(int(a), int(b)): str(r) for a, b, r in self.db.execute(q, (digest,))}
+
+    def delete_pairs(self, keys: Iterable[tuple[int, int]], *, keep_digest: str | None = None) -> None:
+        """Delete saved pairs by rowids, and with ``keep_digest`` every pair saved under another."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("DELETE FROM pairs WHERE a = ? AND b = ?", list(keys))
+            if keep_digest is not None:
+                self.db.execute("DELETE FROM pairs WHERE digest != ?", (keep_digest,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
     def try_write(self, write: Callable[[], None], *, wait_ms: int = 100) -> bool:
         """Run ``write`` (a cache write on a read path) unless another process holds the write lock.
 
