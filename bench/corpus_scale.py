@@ -5,7 +5,9 @@
 Each size runs in its own process (so peak RSS is that size's): generate N articles (20 sentences
 of 15 words drawn from the 4,000 most frequent English words, Zipf-weighted) plus
 ``copy-share * N`` copies (verbatim, excerpt of 5 sentences, 10% of words substituted), add
-them to a fresh store with the hash embedder, then scan. Prints one JSON line per size and a
+them to a fresh store with the hash embedder, then scan. Then a stream step: add 1% more
+(half new articles, half verbatim copies of stored ones) and rescan incrementally (only pairs
+without a saved result are compared). Prints one JSON line per size and a
 table; needs no external data. MiniLM document vectors are left out here: at ~100 leads/s they
 would dominate (100k articles = ~17 min) and are measured by bench/corpus_bbc.py instead.
 """
@@ -58,10 +60,20 @@ def generate(n: int, copy_share: float, seed: int):  # type: ignore[no-untyped-d
     return docs, truth
 
 
+def _copies_of(store, k: int, seed: int):  # type: ignore[no-untyped-def]
+    """``k`` verbatim copies of stored documents picked at random: ((copy id, source id), text)."""
+    import random
+
+    ids = store.ids()
+    rnd = random.Random(seed)
+    return [((f"copy{i:05d}", src), store.get(src).text) for i, src in enumerate(rnd.sample(ids, k))]
+
+
 def one(n: int, copy_share: float, workdir: Path) -> dict[str, object]:
     from retold.config import Settings
     from retold.corpus import Corpus, add_documents
     from retold.store import Store
+    from retold.types import Document
 
     s = Settings().replace(embed={"backend": "hash"})
     t0 = time.perf_counter()
@@ -80,13 +92,29 @@ def one(n: int, copy_share: float, workdir: Path) -> dict[str, object]:
         cands = corpus.all_candidates()
         t_cand = time.perf_counter() - t0
         t0 = time.perf_counter()
-        found = {frozenset((p.a, p.b)) for p in corpus.scan()}
+        found = {frozenset((p.a, p.b)) for p in corpus.scan(incremental=True)}
         t_scan = time.perf_counter() - t0
+        compared = corpus.compared
+        # A stream: 1% more documents (half of them copies of stored ones), then a rescan that
+        # compares only the pairs it has no saved result for.
+        extra, extra_truth = generate(max(2, n // 200), 1.0, seed=n + 1)
+        extra = [Document(f"new-{d.id}", d.text) for d in extra[: n // 200]] + [
+            Document(f"new-{c}", text) for (c, src), text in _copies_of(st, n // 200, seed=n + 2)
+        ]
+        t0 = time.perf_counter()
+        add_documents(st, extra, settings=s)
+        t_add_more = time.perf_counter() - t0
+        corpus = Corpus(st, settings=s)
+        t0 = time.perf_counter()
+        found_again = {frozenset((p.a, p.b)) for p in corpus.scan(incremental=True)}
+        t_rescan = time.perf_counter() - t0
     recall = sum(frozenset(t) in found for t in truth) / max(1, len(truth))
     return {
         "documents": n + len(truth), "copies": len(truth), "generate_s": round(t_gen, 1), "add_s": round(t_add, 1),
         "candidates": len(cands), "candidates_s": round(t_cand, 1), "scan_s": round(t_scan, 1),
-        "reuse_pairs": len(found), "copy_recall": round(recall, 4),
+        "reuse_pairs": len(found), "copy_recall": round(recall, 4), "compared": compared,
+        "stream_docs": len(extra), "stream_add_s": round(t_add_more, 1), "rescan_s": round(t_rescan, 1),
+        "rescan_compared": corpus.compared, "rescan_new_reuse_pairs": len(found_again - found),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "db_mb": round(db.stat().st_size / 2**20),
     }  # fmt: skip
@@ -114,12 +142,14 @@ def main() -> int:
         rows.append(row)
         print(json.dumps(row), flush=True)
     base = rows[0]
-    print("\n| documents | add s | candidates | candidates s | scan s | scan s per 1k docs | copy recall | peak RSS MB | store MB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| documents | add s | candidates | candidates s | scan s | scan s per 1k docs | copy recall | peak RSS MB "
+          "| store MB | +1% docs: add s | rescan s | rescan compared |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         per = 1000 * float(r["scan_s"]) / int(r["documents"])  # type: ignore[arg-type]
         print(f"| {r['documents']:,} | {r['add_s']} | {r['candidates']:,} | {r['candidates_s']} | {r['scan_s']} | "
-              f"{per:.2f} | {r['copy_recall']} | {r['peak_rss_mb']} | {r['db_mb']} |")  # fmt: skip
+              f"{per:.2f} | {r['copy_recall']} | {r['peak_rss_mb']} | {r['db_mb']} | {r['stream_add_s']} | "
+              f"{r['rescan_s']} | {r['rescan_compared']} |")  # fmt: skip
     if len(rows) > 1:
         growth = (float(rows[-1]["scan_s"]) / float(base["scan_s"])) / (int(rows[-1]["documents"]) / int(base["documents"]))  # type: ignore[arg-type]
         print(f"\nscan cost growth relative to linear ({base['documents']:,} -> {rows[-1]['documents']:,}): {growth:.2f}x")
