@@ -402,9 +402,20 @@ def local_candidates(rows: Sequence[FingerprintRow], options: BatchOptions) -> l
         for members in buckets.values():
             if 2 <= len(members) <= o.max_bucket:
                 sem.update(bucket_pairs(members))
-        for a, b in sem:
-            if pair_cosine(vec[a], vec[b]) >= o.semantic_threshold:
-                add(a, b, VIA_SEMANTIC)
+        # The vectors as one float32 matrix: rows are the very arrays pair_cosine builds from the
+        # stored lists, so np.dot gives the same bits as on Spark, without converting two Python
+        # lists per pair (1.1M bucket pairs of 5,000 generated articles: 13.8 s of a 43.8 s scan).
+        dims = {len(v) for v in vec.values()}
+        if len(dims) == 1:
+            pos = {r.id: k for k, r in enumerate(rows)}
+            mat = np.array([r.vec for r in rows], dtype=np.float32)
+            for a, b in sem:
+                if float(np.dot(mat[pos[a]], mat[pos[b]])) >= o.semantic_threshold:
+                    add(a, b, VIA_SEMANTIC)
+        else:
+            for a, b in sem:
+                if pair_cosine(vec[a], vec[b]) >= o.semantic_threshold:
+                    add(a, b, VIA_SEMANTIC)
     return sorted((a, b, v) for (a, b), v in via.items())
 
 
