@@ -220,6 +220,32 @@ def pair_cosine(va: Sequence[float], vb: Sequence[float]) -> float:
     return float(np.dot(np.asarray(va, dtype=np.float32), np.asarray(vb, dtype=np.float32)))
 
 
+# bucket_close_pairs proposes pairs from a matrix product at threshold - this margin; a float32
+# product of unit vectors is off from the pair-by-pair dot product by ~1e-7.
+PRODUCT_MARGIN = 1e-4
+
+
+def bucket_close_pairs(ids: Sequence[str], vecs: Any, threshold: float) -> list[tuple[str, str]]:
+    """The ``a < b`` pairs of one SimHash bucket whose document cosine reaches ``threshold``.
+
+    One matrix product over the bucket proposes pairs, and :func:`pair_cosine`'s dot product of
+    the two rows decides, so the result has the bits of a pair-by-pair computation whatever the
+    bucket's size, order or engine. Emitting every bucket pair and scoring it after a shuffle
+    (the first design) moved 19M pairs for 20,000 generated articles: the candidate stage took
+    67 s and 1.8 GB locally and dominated Spark's run time.
+    """
+    m = np.ascontiguousarray(vecs, dtype=np.float32)
+    if len(m) < 2:
+        return []
+    close = np.triu(m @ m.T >= threshold - PRODUCT_MARGIN, k=1)
+    out = []
+    for i, j in zip(*np.nonzero(close), strict=True):
+        if float(np.dot(m[i], m[j])) >= threshold:
+            a, b = ids[int(i)], ids[int(j)]
+            out.append((a, b) if a < b else (b, a))
+    return out
+
+
 def bucket_pairs(members: Iterable[str]) -> Iterator[tuple[str, str]]:
     """All ``a < b`` pairs of the distinct ids of one bucket."""
     ids = sorted(set(members))
@@ -393,29 +419,17 @@ def local_candidates(rows: Sequence[FingerprintRow], options: BatchOptions) -> l
         if count >= o.min_shared_fingerprints:
             add(a, b, VIA_WINNOW)
     if o.semantic:
-        vec = {r.id: r.vec for r in rows}
-        buckets: dict[tuple[int, int], list[str]] = {}
-        for r in rows:
-            for band, k in enumerate(r.simkeys):
-                buckets.setdefault((band, k), []).append(r.id)
-        sem: set[tuple[str, str]] = set()
-        for members in buckets.values():
-            if 2 <= len(members) <= o.max_bucket:
-                sem.update(bucket_pairs(members))
-        # The vectors as one float32 matrix: rows are the very arrays pair_cosine builds from the
-        # stored lists, so np.dot gives the same bits as on Spark, without converting two Python
-        # lists per pair (1.1M bucket pairs of 5,000 generated articles: 13.8 s of a 43.8 s scan).
-        dims = {len(v) for v in vec.values()}
+        sem_buckets: dict[tuple[int, int], list[int]] = {}
+        for k, r in enumerate(rows):
+            for band, key in enumerate(r.simkeys):
+                sem_buckets.setdefault((band, key), []).append(k)
+        dims = {len(r.vec) for r in rows if r.simkeys}
         if len(dims) == 1:
-            pos = {r.id: k for k, r in enumerate(rows)}
-            mat = np.array([r.vec for r in rows], dtype=np.float32)
-            for a, b in sem:
-                if float(np.dot(mat[pos[a]], mat[pos[b]])) >= o.semantic_threshold:
-                    add(a, b, VIA_SEMANTIC)
-        else:
-            for a, b in sem:
-                if pair_cosine(vec[a], vec[b]) >= o.semantic_threshold:
-                    add(a, b, VIA_SEMANTIC)
+            mat = np.array([r.vec if r.simkeys else [0.0] * next(iter(dims)) for r in rows], dtype=np.float32)
+            for idx in sem_buckets.values():
+                if 2 <= len(idx) <= o.max_bucket:
+                    for a, b in bucket_close_pairs([ids[k] for k in idx], mat[idx], o.semantic_threshold):
+                        add(a, b, VIA_SEMANTIC)
     return sorted((a, b, v) for (a, b), v in via.items())
 
 
@@ -697,6 +711,7 @@ __all__ = [
     "cluster_lines",
     "clusters_of",
     "document_from_record",
+    "bucket_close_pairs",
     "pair_cosine",
     "passage_rows",
     "scan_corpus",

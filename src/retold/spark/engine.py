@@ -31,12 +31,12 @@ from retold.batch import (
     PairComparer,
     ScanSummary,
     Timer,
+    bucket_close_pairs,
     bucket_pairs,
     checkpoint_key,
     cluster_lines,
     clusters_of,
     document_from_record,
-    pair_cosine,
     passage_rows,
     write_lines,
 )
@@ -251,8 +251,6 @@ def spark_candidates(spark: Any, fp: Any, options: BatchOptions) -> Any:
         fp.select("id", F.lit(0).alias("kind"), F.posexplode("keys").alias("band", "key")),
         fp.select("id", F.lit(1).alias("kind"), F.lit(0).alias("band"), F.explode("fps").alias("key")),
     ]
-    if o.semantic:
-        rows.append(fp.select("id", F.lit(2).alias("kind"), F.posexplode("simkeys").alias("band", "key")))
     keys = rows[0]
     for r in rows[1:]:
         keys = keys.unionByName(r)
@@ -266,12 +264,15 @@ def spark_candidates(spark: Any, fp: Any, options: BatchOptions) -> Any:
     lex = counted.where((F.col("kind") == 0) | ((F.col("kind") == 1) & (F.col("count") >= o.min_shared_fingerprints)))
     lex = lex.select("a", "b", F.when(F.col("kind") == 0, VIA_LSH).otherwise(VIA_WINNOW).alias("via"))
     if o.semantic:
-        sem = counted.where(F.col("kind") == 2).select("a", "b")
-        va = fp.select(F.col("id").alias("a"), F.col("vec").alias("va"))
-        vb = fp.select(F.col("id").alias("b"), F.col("vec").alias("vb"))
-        thr = o.semantic_threshold
-        close = sem.join(va, "a").join(vb, "b").rdd.filter(lambda r: pair_cosine(r["va"], r["vb"]) >= thr)
-        sem_df = spark.createDataFrame(close.map(lambda r: (r["a"], r["b"])), _schemas()["pairs"])
+        # SimHash buckets carry their vectors; each bucket keeps only its pairs that reach the
+        # threshold (retold.batch.bucket_close_pairs), so no pair list of the buckets is shuffled.
+        sk = fp.select("id", "vec", F.posexplode("simkeys").alias("band", "key"))
+        sb = sk.groupBy("band", "key").agg(F.collect_list(F.struct("id", "vec")).alias("m"), F.count("*").alias("n"))
+        thr, cap = o.semantic_threshold, o.max_bucket
+        close = sb.where((F.col("n") >= 2) & (F.col("n") <= cap)).rdd.flatMap(
+            lambda r: bucket_close_pairs([x["id"] for x in r["m"]], [x["vec"] for x in r["m"]], thr)
+        )
+        sem_df = spark.createDataFrame(close, _schemas()["pairs"])
         lex = lex.unionByName(sem_df.withColumn("via", F.lit(VIA_SEMANTIC)))
     return lex.groupBy("a", "b").agg(F.bit_or("via").cast("int").alias("via"))
 
