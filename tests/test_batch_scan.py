@@ -179,3 +179,26 @@ def test_cli_batch_mode_passes_checkpoints_and_clusters(tmp_path: Path, capsys: 
     assert second["resumed"] == ["fingerprint", "candidates", "compare", "passages", "clusters"]
     assert main(["scan", "db.sqlite", "--clusters", str(clusters)]) != 0
     assert "batch mode" in capsys.readouterr().err
+
+
+def test_bucket_close_pairs_equals_pair_by_pair_cosine() -> None:
+    """The matrix product only proposes: the decision has the bits of pair_cosine, also for
+    pairs within float noise of the threshold."""
+
+    from retold.batch import bucket_close_pairs, pair_cosine
+
+    rng = np.random.default_rng(4)
+    base = rng.normal(size=(60, 32)).astype(np.float32)
+    vecs = np.concatenate([base, base + rng.normal(scale=0.35, size=base.shape).astype(np.float32)])
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    ids = [f"d{k:03d}" for k in rng.permutation(len(vecs))]
+    lists = [v.tolist() for v in vecs]
+    cos = sorted(pair_cosine(lists[i], lists[j]) for i in range(len(ids)) for j in range(i + 1, len(ids)))
+    for thr in (0.8, cos[-7], np.nextafter(np.float32(cos[-7]), np.float32(1.0))):
+        want = sorted(
+            (min(ids[i], ids[j]), max(ids[i], ids[j]))
+            for i in range(len(ids)) for j in range(i + 1, len(ids))
+            if pair_cosine(lists[i], lists[j]) >= thr
+        )  # fmt: skip
+        assert sorted(bucket_close_pairs(ids, lists, float(thr))) == want
+    assert len(sorted(bucket_close_pairs(ids, lists, float(cos[-7])))) == 7
