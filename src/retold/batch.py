@@ -87,6 +87,11 @@ class BatchOptions:
     # Characters of the text embedded as the document vector (MiniLM reads ~256 word pieces).
     doc_chars: int = 2000
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BatchOptions:
+        """The options of ``settings.batch`` (TOML ``[batch]``, env ``RETOLD_BATCH__MAX_BUCKET``)."""
+        return cls(**asdict(settings.batch))
+
     def __post_init__(self) -> None:
         if not 0.0 <= self.semantic_threshold <= 1.0:
             raise ConfigError(f"semantic_threshold must be within [0, 1], got {self.semantic_threshold}")
@@ -664,7 +669,7 @@ def scan_corpus(
         master: Spark master URL (default ``local[workers]``, or spark-submit's).
     """
     s = settings or Settings()
-    o = options or BatchOptions()
+    o = options or BatchOptions.from_settings(s)
     if stop_after is not None and stop_after not in STAGES:
         raise ConfigError(f"stop_after must be one of {', '.join(STAGES)}, got {stop_after!r}")
     if workers < 1:

@@ -105,6 +105,22 @@ class CorpusSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BatchSettings:
+    """Candidate knobs of the store-less batch scan (``retold scan --input``, local and Spark);
+    :class:`retold.batch.BatchOptions` is built from them and documents each one."""
+
+    semantic: bool = True
+    semantic_threshold: float = 0.8
+    simhash_bands: int = 16
+    simhash_rows: int = 8
+    min_shared_fingerprints: int = 3
+    max_fingerprint_df: int = 100
+    # Same as retold.lsh.MAX_BUCKET: a bucket with more documents is boilerplate, not evidence.
+    max_bucket: int = 1000
+    doc_chars: int = 2000
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     normalise: NormaliseSettings = field(default_factory=NormaliseSettings)
     segment: SegmentSettings = field(default_factory=SegmentSettings)
@@ -115,6 +131,7 @@ class Settings:
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
+    batch: BatchSettings = field(default_factory=BatchSettings)
 
     def __post_init__(self) -> None:
         fp = self.fingerprint

@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 
 from retold.batch import STAGES, BatchOptions, scan_corpus
-from retold.config import Settings
+from retold.configfile import load_settings
 from retold.errors import RetoldError
 
 
@@ -38,12 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings() if args.embed is None else Settings().replace(embed={"backend": args.embed})
+    # RETOLD_CONFIG (a TOML file) and RETOLD_<GROUP>__<KEY> variables apply, as for the CLI.
+    settings = load_settings(overrides=None if args.embed is None else {"embed": {"backend": args.embed}})
     try:
         summary = scan_corpus(
             args.input, args.output, engine="spark", settings=settings, workers=args.workers,
             checkpoint_dir=args.checkpoint_dir, include_all=args.all, clusters_path=args.clusters,
-            options=BatchOptions(semantic=not args.no_semantic), stop_after=args.stop_after, master=args.master,
+            options=replace(BatchOptions.from_settings(settings), semantic=not args.no_semantic),
+            stop_after=args.stop_after, master=args.master,
         )  # fmt: skip
     except RetoldError as exc:
         print(f"error: {exc}", file=sys.stderr)
