@@ -205,11 +205,10 @@ def test_bucket_close_pairs_equals_pair_by_pair_cosine() -> None:
 
 
 def test_batch_options_come_from_settings() -> None:
-    from retold.batch import BatchOptions
     from retold.configfile import load_settings
 
-    s = load_settings(env={"RETOLD_BATCH__MAX_BUCKET": "50", "RETOLD_BATCH__SEMANTIC": "false"})
-    o = BatchOptions.from_settings(s)
+    o = load_settings(env={"RETOLD_BATCH__MAX_BUCKET": "50", "RETOLD_BATCH__SEMANTIC": "false"}).batch
+    assert isinstance(o, BatchOptions)
     assert (o.max_bucket, o.semantic, o.semantic_threshold) == (50, False, 0.8)
     with pytest.raises(ConfigError, match="simhash_rows"):
-        BatchOptions.from_settings(load_settings(env={"RETOLD_BATCH__SIMHASH_ROWS": "63"}))
+        load_settings(env={"RETOLD_BATCH__SIMHASH_ROWS": "63"})

@@ -46,11 +46,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from retold.config import Settings
+from retold.config import BatchSettings, Settings
 from retold.errors import ConfigError, InputError
 from retold.fingerprint import MinHasher, text_shingles, winnow
 from retold.ingest import document_from_mapping
-from retold.lsh import MAX_BUCKET, band_keys, candidate_pairs
+from retold.lsh import band_keys, candidate_pairs
 from retold.pipeline import Detector, Prepared
 from retold.report.json import to_dict
 from retold.types import Document
@@ -65,40 +65,8 @@ VIA_LSH, VIA_WINNOW, VIA_SEMANTIC = 1, 2, 4
 DOC_FIELDS = ("id", "text", "date", "title", "url", "outlet")
 
 
-@dataclass(frozen=True, slots=True)
-class BatchOptions:
-    """Candidate knobs of the batch scan (the signature knobs live in ``Settings.fingerprint``).
-
-    ``semantic_threshold`` is a *document* cosine; with MiniLM, rewrites of one story score
-    0.8-0.95 and same-topic articles 0.5-0.75. ``simhash_bands`` x ``simhash_rows`` random
-    hyperplanes: with 16 x 8 a pair at cosine 0.8 collides in some band with probability ~0.94.
-    """
-
-    semantic: bool = True
-    semantic_threshold: float = 0.8
-    simhash_bands: int = 16
-    simhash_rows: int = 8
-    # Winnowed fingerprints two documents must share to be compared: 3 = a shared run of
-    # ~3 windows (~40 words); 1 would pair every two texts quoting the same phrase.
-    min_shared_fingerprints: int = 3
-    # A fingerprint in more documents than this is boilerplate (agency footers), not evidence.
-    max_fingerprint_df: int = 100
-    max_bucket: int = MAX_BUCKET
-    # Characters of the text embedded as the document vector (MiniLM reads ~256 word pieces).
-    doc_chars: int = 2000
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> BatchOptions:
-        """The options of ``settings.batch`` (TOML ``[batch]``, env ``RETOLD_BATCH__MAX_BUCKET``)."""
-        return cls(**asdict(settings.batch))
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.semantic_threshold <= 1.0:
-            raise ConfigError(f"semantic_threshold must be within [0, 1], got {self.semantic_threshold}")
-        if self.simhash_rows > 62 or self.simhash_rows < 1:
-            raise ConfigError(f"simhash_rows must be within 1..62 (bits in a 63-bit key), got {self.simhash_rows}")
-        if self.min_shared_fingerprints < 1:
-            raise ConfigError(f"min_shared_fingerprints must be >= 1, got {self.min_shared_fingerprints}")
+# The candidate knobs live in Settings (group ``batch``: TOML ``[batch]``, ``RETOLD_BATCH__*``).
+BatchOptions = BatchSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -669,7 +637,7 @@ def scan_corpus(
         master: Spark master URL (default ``local[workers]``, or spark-submit's).
     """
     s = settings or Settings()
-    o = options or BatchOptions.from_settings(s)
+    o = options or s.batch
     if stop_after is not None and stop_after not in STAGES:
         raise ConfigError(f"stop_after must be one of {', '.join(STAGES)}, got {stop_after!r}")
     if workers < 1:

@@ -106,18 +106,35 @@ class CorpusSettings:
 
 @dataclass(frozen=True, slots=True)
 class BatchSettings:
-    """Candidate knobs of the store-less batch scan (``retold scan --input``, local and Spark);
-    :class:`retold.batch.BatchOptions` is built from them and documents each one."""
+    """Candidate knobs of the store-less batch scan (``retold scan --input``, local and Spark;
+    ``retold.batch.BatchOptions`` is this class). The signature knobs live in ``fingerprint``.
+
+    ``semantic_threshold`` is a *document* cosine; with MiniLM, rewrites of one story score
+    0.8-0.95 and same-topic articles 0.5-0.75. ``simhash_bands`` x ``simhash_rows`` random
+    hyperplanes: with 16 x 8 a pair at cosine 0.8 collides in some band with probability ~0.94.
+    """
 
     semantic: bool = True
     semantic_threshold: float = 0.8
     simhash_bands: int = 16
     simhash_rows: int = 8
+    # Winnowed fingerprints two documents must share to be compared: 3 = a shared run of
+    # ~3 windows (~40 words); 1 would pair every two texts quoting the same phrase.
     min_shared_fingerprints: int = 3
+    # A fingerprint in more documents than this is boilerplate (agency footers), not evidence.
     max_fingerprint_df: int = 100
-    # Same as retold.lsh.MAX_BUCKET: a bucket with more documents is boilerplate, not evidence.
+    # As retold.lsh.MAX_BUCKET: a bucket with more documents is boilerplate, not evidence.
     max_bucket: int = 1000
+    # Characters of the text embedded as the document vector (MiniLM reads ~256 word pieces).
     doc_chars: int = 2000
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.semantic_threshold <= 1.0:
+            raise ConfigError(f"semantic_threshold must be within [0, 1], got {self.semantic_threshold}")
+        if self.simhash_rows > 62 or self.simhash_rows < 1:
+            raise ConfigError(f"simhash_rows must be within 1..62 (bits in a 63-bit key), got {self.simhash_rows}")
+        if self.min_shared_fingerprints < 1:
+            raise ConfigError(f"min_shared_fingerprints must be >= 1, got {self.min_shared_fingerprints}")
 
 
 @dataclass(frozen=True, slots=True)

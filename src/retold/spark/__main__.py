@@ -17,7 +17,7 @@ import json
 import sys
 from dataclasses import replace
 
-from retold.batch import STAGES, BatchOptions, scan_corpus
+from retold.batch import STAGES, scan_corpus
 from retold.configfile import load_settings
 from retold.errors import RetoldError
 
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = scan_corpus(
             args.input, args.output, engine="spark", settings=settings, workers=args.workers,
             checkpoint_dir=args.checkpoint_dir, include_all=args.all, clusters_path=args.clusters,
-            options=replace(BatchOptions.from_settings(settings), semantic=not args.no_semantic),
+            options=replace(settings.batch, semantic=not args.no_semantic),
             stop_after=args.stop_after, master=args.master,
         )  # fmt: skip
     except RetoldError as exc:
