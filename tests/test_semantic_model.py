@@ -90,3 +90,20 @@ def test_token_vectors_are_unit_length_without_special_tokens() -> None:
     sent, again = emb.encode_with_tokens(texts)
     assert np.allclose(sent, emb.encode(texts), atol=1e-5) and all(np.array_equal(a, b) for a, b in zip(toks, again, strict=True))
     assert emb.encode_tokens([]) == []
+
+
+def test_bfloat16_vectors_agree_with_float32() -> None:
+    """precision="bf16" (chosen automatically where the CPU has it) must not move similarities."""
+    import numpy as np
+
+    from retold.embed_model import MiniLMEmbedder
+
+    texts = [p.strip() for p in PARAPHRASE.split("\n\n")] + [p.strip() for p in SOURCE.split("\n\n")]
+    fp32, bf16 = MiniLMEmbedder(precision="fp32"), MiniLMEmbedder(precision="bf16")
+    a, b = fp32.encode(texts), bf16.encode(texts)
+    assert not fp32.uses_bf16 and bf16.uses_bf16
+    assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    assert float(np.min(np.sum(a * b, axis=1))) > 0.999
+    assert float(np.max(np.abs(a @ a.T - b @ b.T))) < 0.01
+    with pytest.raises(Exception, match="precision"):
+        MiniLMEmbedder(precision="int8")

@@ -60,13 +60,13 @@ class HashEmbedder:
         return out / norms
 
 
-_CACHE: dict[tuple[str, str, int], Embedder] = {}
+_CACHE: dict[tuple[str, str, int | str], Embedder] = {}
 
 
 def get_embedder(settings: EmbedSettings | None = None) -> Embedder:
     """The embedder named by ``settings.backend``, created once per process."""
     s = settings or EmbedSettings()
-    key = (s.backend, s.model, s.hash_dim if s.backend == "hash" else s.batch_size * 1000 + s.threads)
+    key = (s.backend, s.model, s.hash_dim if s.backend == "hash" else f"{s.batch_size}/{s.threads}/{s.precision}")
     emb = _CACHE.get(key)
     if emb is None:
         if s.backend == "hash":
@@ -74,6 +74,6 @@ def get_embedder(settings: EmbedSettings | None = None) -> Embedder:
         else:
             # Imported by name so the core never imports torch; see retold.embed_model.
             model_mod = importlib.import_module("retold.embed_model")
-            emb = model_mod.MiniLMEmbedder(batch_size=s.batch_size, threads=s.threads)
+            emb = model_mod.MiniLMEmbedder(batch_size=s.batch_size, threads=s.threads, precision=s.precision)
         _CACHE[key] = emb
     return emb

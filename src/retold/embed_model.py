@@ -2,14 +2,21 @@
 
 This is an edge module: it imports torch and sentence-transformers, and it never downloads: the
 Hugging Face offline variables are set before the import. Importing torch takes 5–12 s on 2 cores;
-loading the model ~0.5 s; encoding runs at ~130–150 sentences/s.
+loading the model ~0.5 s; encoding runs at ~130–150 sentences/s in float32.
+
+Precision: on a CPU with bfloat16 instructions (AVX512-BF16 or AMX; ``precision="auto"``) the
+linear layers run under ``torch.autocast`` in bfloat16: 30 news sentences in 138 ms instead of
+269 ms on a 2-core AMD EPYC, with vectors at cosine 0.99997+ to float32's and sentence-pair
+cosines within 0.0027 (mean 0.0004) of float32's over 90,000 pairs, far inside the thresholds'
+margins. Elsewhere it stays float32: emulated bfloat16 would be slower.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -27,13 +34,35 @@ class MiniLMEmbedder:
 
     dim = 384
 
-    def __init__(self, *, batch_size: int = 64, max_seq_length: int = 128, threads: int = 0) -> None:
+    def __init__(
+        self, *, batch_size: int = 64, max_seq_length: int = 128, threads: int = 0, precision: str = "auto"
+    ) -> None:
+        if precision not in ("auto", "fp32", "bf16"):
+            raise ModelError(f"precision must be 'auto', 'fp32' or 'bf16', got {precision!r}")
         self.name = "all-MiniLM-L6-v2"
         self.batch_size = batch_size
         self.threads = threads
         self.max_seq_length = max_seq_length
+        self.precision = precision
         self._model: object | None = None
+        self._bf16 = False
         self.load_seconds: float | None = None
+
+    @property
+    def uses_bf16(self) -> bool:
+        """Whether encoding runs in bfloat16 (decided when the model loads)."""
+        self._load()
+        return self._bf16
+
+    @contextlib.contextmanager
+    def _precision(self) -> Iterator[None]:
+        if not self._bf16:
+            yield
+            return
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            yield
 
     def _load(self) -> object:
         if self._model is None:
@@ -62,6 +91,7 @@ class MiniLMEmbedder:
             model = SentenceTransformer(str(path), device="cpu")
             # Sentences beyond 128 word pieces are rare in news; the cap halves the worst case.
             model.max_seq_length = self.max_seq_length
+            self._bf16 = self.precision == "bf16" or (self.precision == "auto" and _cpu_has_bf16())
             self._model = model
             self.load_seconds = time.perf_counter() - t0
         return self._model
@@ -70,14 +100,16 @@ class MiniLMEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
-        vecs = model.encode(  # type: ignore[attr-defined]
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vecs, dtype=np.float32)
+        with self._precision():
+            vecs = model.encode(  # type: ignore[attr-defined]
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        vecs = np.asarray(vecs, dtype=np.float32)
+        return vecs if not self._bf16 else _unit(vecs)
 
     def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Sentence vectors and per-token vectors of ``texts`` from one pass of the model.
@@ -90,9 +122,10 @@ class MiniLMEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32), []
         model = self._load()
-        outs = model.encode(  # type: ignore[attr-defined]
-            list(texts), output_value="token_embeddings", batch_size=self.batch_size, show_progress_bar=False
-        )
+        with self._precision():
+            outs = model.encode(  # type: ignore[attr-defined]
+                list(texts), output_value="token_embeddings", batch_size=self.batch_size, show_progress_bar=False
+            )
         toks = [np.asarray(o.float().cpu().numpy() if hasattr(o, "cpu") else o, dtype=np.float32) for o in outs]
         sent = _unit(np.stack([t.mean(axis=0) for t in toks]))
         return sent, [_unit(t[1:-1]) for t in toks]
@@ -101,6 +134,16 @@ class MiniLMEmbedder:
         """Per-token vectors of each text, unit length, special tokens dropped (see
         :meth:`encode_with_tokens`)."""
         return self.encode_with_tokens(texts)[1]
+
+
+def _cpu_has_bf16() -> bool:
+    """Whether oneDNN runs bfloat16 natively on this CPU (AVX512-BF16, AMX)."""
+    try:
+        import torch
+
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # pragma: no cover - an older or stripped torch
+        return False
 
 
 def _unit(m: np.ndarray) -> np.ndarray:
