@@ -90,3 +90,37 @@ def test_sentence_features():
     assert 0.7 < f.dice < 1.0 and f.semantic is not None and f.semantic > 0.5
     g = sentence_features(P1, P4)
     assert g.dice < 0.2 and g.semantic is None
+
+
+FERRY = [
+    "The island ferry service will be replaced by a new electric vessel next spring, the harbour board announced.",
+    "The current diesel ship, built in 1988, carries about 300 passengers a day between Portby and Gull Island.",
+    "Board chairman Ellen Marsh said the old vessel had become too expensive to repair.",
+    "Its engines failed twice last winter, leaving islanders stranded for several days.",
+    "Tickets will cost the same as now for the first two years.",
+    "A shipyard in Aberdale won the 12 million pound contract after a public tender.",
+    "The battery vessel will recharge at a new shore station during its 20-minute stops.",
+    "Campaigners welcomed the decision but asked for later evening sailings.",
+    "The board will hold a public meeting on the timetable in March.",
+]
+FERRY_SUMMARY = [
+    "The island ferry service will be replaced by a new electric vessel next spring, the harbour board said.",
+    "An Aberdale shipyard will build the 12 million pound battery ship, which recharges at a shore station "
+    "during stops, after the old diesel engines failed twice last winter.",
+    "The board will hold a public meeting on the timetable in March.",
+]
+
+
+def test_summary_sentence_fusing_a_gap_is_aligned(fast_settings):
+    """A summary sentence between two aligned sentences that fuses several source sentences of
+    the gap between them is aligned to the window that holds its content, not reported as added."""
+    a, b = " ".join(FERRY), " ".join(FERRY_SUMMARY)
+    c = compare(a, b, settings=fast_settings)
+    groups = {sp.b: sp.a for p in c.passages for sp in p.pairs}
+    assert c.verdict == "copy" and set(groups) == {(0,), (1,), (2,)}
+    assert {5, 6} <= set(groups[(1,)]) and len(groups[(1,)]) <= 4 and groups[(2,)] == (8,)
+    assert not c.added
+    # The same middle sentence about something else stays unaligned.
+    other = [FERRY_SUMMARY[0], "Local football clubs are raising money for new floodlights this autumn.", FERRY_SUMMARY[2]]
+    c2 = compare(a, " ".join(other), settings=fast_settings)
+    assert (1,) not in {sp.b for p in c2.passages for sp in p.pairs} and len(c2.added) == 1

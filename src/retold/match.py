@@ -25,7 +25,7 @@ Evidence, strongest first:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,6 +62,16 @@ SUMMARY_MIN_CHAIN = 3
 # Similarity enough for a sentence sandwiched between aligned groups on both sides.
 SANDWICH_DICE = 0.2
 SANDWICH_COSINE = 0.45
+# A summary sentence between two aligned groups may fuse several sentences of the source gap
+# between them ("The system was built by Intel ...; before it arrived, workers carried floppy
+# disks ..." from three sentences, cosine <= 0.56 to any window of them): it takes the window of
+# up to GAP_WINDOW gap sentences that holds this share of its content-word weight (less 0.05 per
+# extra sentence). Gaps longer than GAP_MAX a sentences or GAP_MAX_B b sentences are left alone;
+# so are headlines. The stretches before the first and after the last aligned group count as gaps.
+GAP_CONTAINMENT = 0.5
+GAP_WINDOW = 4
+GAP_MAX = 12
+GAP_MAX_B = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +167,9 @@ class _Groups:
         self.groups: list[tuple[list[int], list[int], str]] = []
         # Cosine of a group as a whole (joins and summary windows), beyond its sentence pairs.
         self.cosine: dict[int, float] = {}
+        # Share of the b sentence's content-word weight found in its a window (summary gaps):
+        # the group's score when higher than its Dice, which a 1:4 length ratio keeps low.
+        self.containment: dict[int, float] = {}
 
     def new(self, i: int, j: int, how: str) -> None:
         g = len(self.groups)
@@ -284,6 +297,8 @@ def match_sentences(
         lambda i, j: token_dice(fa.keys[i], fb.keys[j]) >= SANDWICH_DICE
         or (cos_f is not None and cos_f[i, j] >= SANDWICH_COSINE),
     )
+    _widen_weak_singles(groups, fa, fb)
+    _fill_summary_gaps(groups, fa, fb)
     return _finish(groups, fa, fb, lex, cos)
 
 
@@ -421,6 +436,79 @@ def _fill_sandwiches(groups: _Groups, ok) -> None:  # type: ignore[no-untyped-de
             groups.new(i, j, "sandwich")
 
 
+def _content_share(fa: DocFeatures, fb: DocFeatures, j: int, a_ids: Iterable[int]) -> float:
+    """Share of b sentence ``j``'s content-word weight that the a sentences ``a_ids`` contain."""
+    total = math.fsum(fb.weights.get(x, 0.0) for x in fb.stems[j])
+    if total <= 0:
+        return 0.0
+    covered: frozenset[str] = frozenset().union(*(fa.stems[i] for i in a_ids))
+    return math.fsum(fb.weights.get(x, 0.0) for x in fb.stems[j] & covered) / total
+
+
+def _widen_weak_singles(groups: _Groups, fa: DocFeatures, fb: DocFeatures) -> None:
+    """A one-to-one group whose a sentence holds little of the b sentence's content grows into
+    the window of free neighbours that holds most of it (a summary sentence anchored on one of
+    the sentences it fuses), when that window reaches GAP_CONTAINMENT and adds at least 0.2."""
+    first_a = 1 if _is_title(fa) else 0
+    for g, (a_ids, b_ids, _how) in enumerate(list(groups.groups)):
+        if len(a_ids) != 1 or len(b_ids) != 1:
+            continue
+        i, j = a_ids[0], b_ids[0]
+        single = _content_share(fa, fb, j, [i])
+        if single >= GAP_CONTAINMENT or i < first_a:
+            continue
+        best: tuple[float, int, int, float] | None = None
+        for lo in range(max(first_a, i - GAP_WINDOW + 1), i + 1):
+            for hi in range(i, min(fa.n, lo + GAP_WINDOW)):
+                if hi == lo or any(k in groups.of_a for k in range(lo, hi + 1) if k != i):
+                    continue
+                share = _content_share(fa, fb, j, range(lo, hi + 1))
+                score = share - 0.05 * (hi - lo)
+                if share >= GAP_CONTAINMENT and share >= single + 0.2 and (best is None or score > best[0]):
+                    best = (score, lo, hi, share)
+        if best is not None:
+            _, lo, hi, share = best
+            for k in range(lo, hi + 1):
+                if k != i:
+                    groups.add_a(g, k)
+            groups.containment[g] = share
+
+
+def _fill_summary_gaps(groups: _Groups, fa: DocFeatures, fb: DocFeatures) -> None:
+    """Align b sentences in a gap between two aligned groups to the window of the a gap that
+    covers most of their content words (see GAP_CONTAINMENT)."""
+    if not groups.groups:
+        return
+    ordered = sorted(groups.groups, key=lambda g: min(g[1]))
+    bounds = [([-1], [-1]), *((a, b) for a, b, _ in ordered), ([fa.n], [fb.n])]
+    first_a = 1 if _is_title(fa) else 0
+    first_b = 1 if _is_title(fb) else 0
+    for (a1, b1), (a2, b2) in zip(bounds, bounds[1:], strict=False):
+        lo_a, hi_a = max(max(a1) + 1, first_a), min(a2)
+        lo_b, hi_b = max(max(b1) + 1, first_b), min(b2)
+        if not (0 < hi_b - lo_b <= GAP_MAX_B and 0 < hi_a - lo_a <= GAP_MAX):
+            continue
+        if any(i in groups.of_a for i in range(lo_a, hi_a)) or any(j in groups.of_b for j in range(lo_b, hi_b)):
+            continue
+        start = lo_a
+        for j in range(lo_b, hi_b):
+            best: tuple[float, int, int, float] | None = None
+            for i in range(start, hi_a):
+                for k in range(i, min(i + GAP_WINDOW, hi_a)):
+                    share = _content_share(fa, fb, j, range(i, k + 1))
+                    score = share - 0.05 * (k - i)
+                    if share >= GAP_CONTAINMENT and (best is None or score > best[0]):
+                        best = (score, i, k, share)
+            if best is None:
+                continue
+            _, i, k, share = best
+            groups.new(i, j, "summary-gap")
+            groups.containment[groups.of_b[j]] = share
+            for x in range(i + 1, k + 1):
+                groups.add_a(groups.of_b[j], x)
+            start = k + 1
+
+
 def _is_title(fd: DocFeatures) -> bool:
     """Whether the first sentence is a headline: a short first paragraph without a full stop."""
     sents = fd.segments.sentences
@@ -521,7 +609,7 @@ def _finish(
             semantic = float(max(vals)) if vals else None
         if g in groups.cosine:
             semantic = max(semantic or -1.0, groups.cosine[g])
-        score = max(lexical, semantic or 0.0)
+        score = max(lexical, semantic or 0.0, groups.containment.get(g, 0.0))
         out.append(SentencePair(tuple(a_ids), tuple(b_ids), float(score), float(lexical), semantic))
     out.sort(key=lambda p: (p.b[0], p.a[0]))
     return out
