@@ -124,3 +124,26 @@ def test_summary_sentence_fusing_a_gap_is_aligned(fast_settings):
     other = [FERRY_SUMMARY[0], "Local football clubs are raising money for new floodlights this autumn.", FERRY_SUMMARY[2]]
     c2 = compare(a, " ".join(other), settings=fast_settings)
     assert (1,) not in {sp.b for p in c2.passages for sp in p.pairs} and len(c2.added) == 1
+
+
+def test_summary_windows_keep_headlines_apart(fast_settings):
+    """A summary's headline never joins the source's headline with its lead sentence."""
+    import numpy as np
+
+    from retold.match import _Groups, _summary_chain
+
+    a = featurize(segment("Ferry to go electric\n\n" + " ".join(FERRY)))
+    b = featurize(segment("Island gets battery ferry\n\n" + " ".join(FERRY_SUMMARY)))
+    rng = np.random.default_rng(0)
+    va = {i: v for i, v in enumerate(rng.normal(size=(a.n, 8)))}
+    vb = {j: v for j, v in enumerate(rng.normal(size=(b.n, 8)))}
+    # Make b's headline closest to a's headline + lead window, the case the rule forbids.
+    vb[0] = (va[0] + va[1]) / 2
+    for d in (va, vb):
+        for k in d:
+            d[k] = d[k] / np.linalg.norm(d[k])
+    g = _Groups()
+    g.new(9, 3, "anchor")  # the meeting sentence, aligned
+    _summary_chain(g, a, b, va, vb)
+    assert all(not (0 in ai and len(ai) > 1) for ai, _bj, _ in g.groups)
+    assert all(0 not in bj or ai == [0] for ai, bj, _ in g.groups)

@@ -394,11 +394,19 @@ def _summary_chain(groups: _Groups, fa: DocFeatures, fb: DocFeatures, va: dict, 
     # Candidates (j, window) within the anchors' bounds, then the best increasing chain (a DP
     # over b order: each link's window starts after the previous link's window ends).
     cands: list[tuple[int, int, int, float]] = []
+    # Headlines pair only with each other: a's headline is a window of its own, for b's headline.
+    ta, tb = _is_title(fa), _is_title(fb)
+    title_only = (starts == 0) & (ends == 0)
     for j in un_b:
         lo = max([a_max for b0, _, a_max in anchors if b0 < j], default=-1)
         hi = min([a_min for b0, a_min, _ in anchors if b0 > j], default=fa.n)
         cos = mat @ vb[j]
-        for w in np.flatnonzero((cos >= SUMMARY_COSINE) & (starts > lo) & (ends < hi)).tolist():
+        ok = (cos >= SUMMARY_COSINE) & (starts > lo) & (ends < hi)
+        if ta:
+            ok &= title_only if (tb and j == 0) else starts > 0
+        elif tb and j == 0:
+            continue
+        for w in np.flatnonzero(ok).tolist():
             cands.append((j, int(starts[w]), int(ends[w]), float(cos[w])))
     if not cands:
         return
