@@ -194,10 +194,11 @@ def test_cli_scan_reuses_saved_results(docs_dir, tmp_path, capsys) -> None:
     db = str(tmp_path / "again.db")
     assert main(["add", db, str(docs_dir), "--embedder", "hash", "--quiet"]) == 0
     capsys.readouterr()
-    outs = []
+    outs, errs = [], []
     for extra in ([], [], ["--full"]):
         assert main(["scan", db, "--jsonl", *extra]) == 0
         got = capsys.readouterr()
         outs.append(got.out)
-        assert "compared" in got.err
+        errs.append(got.err)
     assert outs[0] == outs[1] == outs[2] and outs[0].count("\n") >= 4
+    assert ", 0 taken from" in errs[0] and ": 0 compared" in errs[1] and ", 0 taken from" in errs[2]

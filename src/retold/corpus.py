@@ -482,6 +482,7 @@ class Corpus:
         self._ann: AnnIndex | None = None
         self._background: tuple[np.ndarray | None] | None = None
         self.compared = 0
+        self.candidates = 0
         self._doc_embedder: Embedder | None = None
         self._new_sentences: list[tuple[int, list[tuple[Span, int]]]] = []
         self._has_sentences: set[int] | None = None
@@ -596,14 +597,15 @@ class Corpus:
         a candidate pair saved under the current digest is not compared again: its saved result is
         yielded (``comparison`` None, ``saved`` set). A changed or deleted document takes its saved
         pairs with it, so the output equals a full scan's; saved pairs that are no longer
-        candidates are removed at the end. ``self.compared`` counts the compares of the last scan.
+        candidates are removed at the end. ``self.compared`` counts the compares of the last scan,
+        ``self.candidates`` its candidate pairs.
         """
         cands = self.all_candidates(progress=progress)
         digest = scan_digest(self.settings)
         reuse = self.store.saved_results(digest) if incremental else {}
         pending: list[tuple[int, int, str, str | None, float, dict[str, Any]]] = []
         first = not incremental
-        self.compared = 0
+        self.compared, self.candidates = 0, len(cands)
         for k, cand in enumerate(cands):
             raw = reuse.get((cand.a, cand.b))
             saved = json.loads(raw) if raw is not None else None

@@ -263,9 +263,9 @@ def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fm
             if fmt in ("json", "table") or parquet_file:
                 rows.append(d)
         if not quiet:
-            click.echo(f"compared {corpus.compared:,} pairs; reused saved results for the others "
-                       "(--full compares everything again)" if not full else
-                       f"compared {corpus.compared:,} pairs", err=True)  # fmt: skip
+            reused = corpus.candidates - corpus.compared
+            click.echo(f"{corpus.candidates:,} candidate pairs: {corpus.compared:,} compared, {reused:,} taken from "
+                       "the last scan's saved results (--full compares everything again)", err=True)  # fmt: skip
         meta = store.dates_and_outlets() if fmt in ("json", "table") else {}
     if parquet_file:
         _write_parquet(parquet_file, rows)
