@@ -94,3 +94,44 @@ def test_one_sentence_kept_word_for_word_is_partial_reuse(fast_settings):
     assert c.verdict == "partial-reuse" and len(c.passages) == 1
     p = c.passages[0]
     assert c.b.text[p.b.start : p.b.end] == STORY_A[2]
+
+
+def test_condensation_points_to_the_longer_side():
+    a, b = Document("a", "x"), Document("b", "y")
+    # b sums up several of a's sentences twice; a summary leaves much of a unaligned, which
+    # condensation explains (no "added material" evidence then).
+    at = attribute(a, b, [], added_a_share=0.6, added_b_share=0.05, condensed_b=2)
+    assert at.source == "a" and at.method == "text" and at.confidence >= 0.75
+    assert "b condenses a" in at.reason and "added material" not in at.reason
+    # Joins both ways (a spinner's) or a single one say nothing.
+    assert attribute(a, b, [], added_a_share=0.0, added_b_share=0.0, condensed_a=2, condensed_b=3).source is None
+    assert attribute(a, b, [], added_a_share=0.0, added_b_share=0.0, condensed_b=1).source is None
+    assert attribute(a, b, [], added_a_share=0.0, added_b_share=0.0, condensed_a=2).source == "b"
+
+
+MUSEUM = [
+    "The city museum will close its east wing for eighteen months from September.",
+    "Engineers found that the roof timbers above the galleries had been damaged by damp.",
+    "The repairs are expected to cost about four million pounds, paid from a heritage grant.",
+    "Around two hundred paintings will be moved to a temporary gallery in the old library.",
+    "Curators said the most fragile works would be kept in climate-controlled storage.",
+    "School visits will continue in the west wing, which is not affected by the work.",
+    "The museum's cafe and shop will stay open throughout the closure.",
+]
+MUSEUM_SUMMARY = [
+    "The museum's east wing closes for eighteen months from September to repair damp roof timbers, "
+    "paid for by a heritage grant.",
+    "Two hundred paintings move to the old library and fragile works go into climate-controlled storage "
+    "while school visits continue in the west wing.",
+]
+
+
+def test_a_summary_is_attributed_to_its_source(fast_settings):
+    c = compare(" ".join(MUSEUM), " ".join(MUSEUM_SUMMARY), settings=fast_settings)
+    assert c.verdict == "copy"
+    joins = [sp for p in c.passages for sp in p.pairs if len(sp.a) >= 2 and len(sp.b) == 1]
+    assert len(joins) == 2
+    assert c.attribution.source == "a" and "b condenses a" in c.attribution.reason
+    # The same texts the other way round: the summary is b... now a, and the source is b.
+    r = compare(" ".join(MUSEUM_SUMMARY), " ".join(MUSEUM), settings=fast_settings)
+    assert r.attribution.source == "b" and "a condenses b" in r.attribution.reason

@@ -186,6 +186,38 @@ class _Groups:
         self.of_b[j] = g
 
 
+class _Mirror(_Groups):
+    """The same groups seen with a and b swapped, so a rule written for b runs for a too."""
+
+    def __init__(self, inner: _Groups) -> None:  # no state of its own: every view reads inner
+        self.inner = inner
+
+    @property
+    def of_a(self) -> dict[int, int]:  # type: ignore[override]
+        return self.inner.of_b
+
+    @property
+    def of_b(self) -> dict[int, int]:  # type: ignore[override]
+        return self.inner.of_a
+
+    @property
+    def groups(self) -> list[tuple[list[int], list[int], str]]:  # type: ignore[override]
+        return [(b, a, how) for a, b, how in self.inner.groups]
+
+    @property
+    def containment(self) -> dict[int, float]:  # type: ignore[override]
+        return self.inner.containment
+
+    def new(self, i: int, j: int, how: str) -> None:
+        self.inner.new(j, i, how)
+
+    def add_a(self, g: int, i: int) -> None:
+        self.inner.add_b(g, i)
+
+    def add_b(self, g: int, j: int) -> None:
+        self.inner.add_a(g, j)
+
+
 def match_sentences(
     fa: DocFeatures,
     fb: DocFeatures,
@@ -297,8 +329,11 @@ def match_sentences(
         lambda i, j: token_dice(fa.keys[i], fb.keys[j]) >= SANDWICH_DICE
         or (cos_f is not None and cos_f[i, j] >= SANDWICH_COSINE),
     )
+    # Summary sentences may be on either side: b condensing a, or a condensing b.
     _widen_weak_singles(groups, fa, fb)
+    _widen_weak_singles(_Mirror(groups), fb, fa)
     _fill_summary_gaps(groups, fa, fb)
+    _fill_summary_gaps(_Mirror(groups), fb, fa)
     return _finish(groups, fa, fb, lex, cos)
 
 

@@ -52,6 +52,9 @@ WEAK_NEIGHBOURHOOD = 2
 # Sentence groups whose word order is this well kept (difflib ratio) count as spinner output;
 # looser rewording is a paraphrase, whose word choices say nothing about direction.
 SPIN_MIN_RATIO = 0.7
+# A group condenses when one sentence sums up several of the other side in under this share of
+# their characters (attribution evidence: the condensed side is the summary).
+CONDENSED_RATIO = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +169,10 @@ class Detector:
                 ],
                 added_a_share=1.0 - reuse_a,
                 added_b_share=1.0 - reuse_b,
+                condensed_a=sum(_condenses(d.b, d.a, len(d.pair.b), len(d.pair.a)) for d in details
+                                if (d.pair.a, d.pair.b) in kept),
+                condensed_b=sum(_condenses(d.a, d.b, len(d.pair.a), len(d.pair.b)) for d in details
+                                if (d.pair.a, d.pair.b) in kept),  # fmt: skip
                 min_confidence=s.verdict.min_source_confidence,
             )
         else:
@@ -189,6 +196,11 @@ class Detector:
             b_segments=b.features.segments,
             timings={"match": t1 - t0, "align": t2 - t1, "attribute": t3 - t2},
         )
+
+
+def _condenses(long: Span, short: Span, n_long: int, n_short: int) -> bool:
+    """Whether a group sums ``n_long`` >= 2 sentences up in one much shorter sentence."""
+    return n_long >= 2 and n_short == 1 and len(short) < CONDENSED_RATIO * len(long)
 
 
 def _is_strong(p: Passage, long_runs: frozenset[tuple[tuple[int, ...], tuple[int, ...]]] = frozenset()) -> bool:
