@@ -135,3 +135,30 @@ def test_a_summary_is_attributed_to_its_source(fast_settings):
     # The same texts the other way round: the summary is b... now a, and the source is b.
     r = compare(" ".join(MUSEUM_SUMMARY), " ".join(MUSEUM), settings=fast_settings)
     assert r.attribution.source == "b" and "a condenses b" in r.attribution.reason
+
+
+HOST = [
+    "Harbridge Rovers beat Dunmore 3-1 on Saturday to move second in the league.",
+    "Striker Tom Avery scored twice before half-time, both from corners.",
+    "Dunmore pulled one back through a penalty after the break.",
+    "Rovers manager Joe Kent praised his defence for holding firm in the final minutes.",
+    "Avery now has fourteen goals this season, the most of any player in the division.",
+    "The club expects a crowd of nine thousand for next week's derby.",
+    "Season tickets for the new stand go on sale in May.",
+]
+MUSEUM_PARAGRAPH = (
+    "Inspectors discovered that damp had rotted the timbers of the roof over the galleries. "
+    "A heritage grant of roughly four million pounds will cover the work. "
+    "Some two hundred pictures are going to a temporary gallery set up in the old library."
+)
+
+
+def test_a_reworded_paragraph_pasted_into_an_unrelated_article_is_reuse(fast_settings):
+    """Sentence by sentence the paragraph is as weak as what two reports of one event share;
+    around it, the host article is about something else."""
+    b = " ".join(HOST[:3]) + "\n\n" + MUSEUM_PARAGRAPH + "\n\n" + " ".join(HOST[3:])
+    c = compare(" ".join(MUSEUM), b, settings=fast_settings)
+    assert c.is_reuse and len(c.passages) == 1
+    p = c.passages[0]
+    assert b[p.b.start : p.b.end] == MUSEUM_PARAGRAPH and len(p.pairs) == 3
+    assert max(sp.lexical for sp in p.pairs) < 0.75  # no sentence is strong evidence on its own

@@ -52,6 +52,10 @@ WEAK_NEIGHBOURHOOD = 2
 # Sentence groups whose word order is this well kept (difflib ratio) count as spinner output;
 # looser rewording is a paraphrase, whose word choices say nothing about direction.
 SPIN_MIN_RATIO = 0.7
+# An inserted block (see _inserted_blocks): the host's text around it shares less than this
+# weighted Jaccard with the other document, and has at least this many sentences.
+INSERT_MAX_BACKGROUND = 0.05
+INSERT_MIN_HOST = 4
 # A group condenses when one sentence sums up several of the other side in under this share of
 # their characters (attribution evidence: the condensed side is the summary).
 CONDENSED_RATIO = 0.7
@@ -145,6 +149,7 @@ class Detector:
         ]
         before_weak_rule = len(passages)
         long_runs = frozenset((d.pair.a, d.pair.b) for d in details if d.edits.longest_run >= STRONG_RUN_WORDS)
+        long_runs |= _inserted_blocks(passages, a.features, b.features)
         passages = _drop_scattered_weak(passages, a.features.n, b.features.n, long_runs)
         related = len(passages) < before_weak_rule  # scattered similar sentences: the same story
         kept = {(pp.a, pp.b) for p in passages for pp in p.pairs}
@@ -196,6 +201,45 @@ class Detector:
             b_segments=b.features.segments,
             timings={"match": t1 - t0, "align": t2 - t1, "attribute": t3 - t2},
         )
+
+
+def _weighted_jaccard(sa: set[str], sb: set[str], fa: DocFeatures, fb: DocFeatures) -> float:
+    """Rarity-weighted Jaccard of two stem sets (the same-story measure of :func:`_verdict`)."""
+    shared = sa & sb
+    w_union = math.fsum(fa.weights.get(x) or fb.weights.get(x, 0.0) for x in sa | sb)
+    return math.fsum(fa.weights.get(x) or fb.weights.get(x, 0.0) for x in shared) / w_union if w_union else 0.0
+
+
+def _inserted_blocks(
+    passages: list[Passage], fa: DocFeatures, fb: DocFeatures
+) -> frozenset[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Groups of passages pasted into a text about something else: a run of two or more groups
+    whose host article shares next to nothing with the other document outside the run.
+
+    A paraphrased paragraph inserted into an unrelated article is as weak, sentence by sentence,
+    as the sentences two reports of one event share; what tells them apart is the rest: around
+    the block, the host is about something else (weighted Jaccard under INSERT_MAX_BACKGROUND;
+    same-story pairs score 0.15-0.3 on the whole text).
+    """
+    out: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
+    all_a = set().union(*fa.stems) if fa.stems else set()
+    all_b = set().union(*fb.stems) if fb.stems else set()
+    for p in passages:
+        # Headlines do not count: two stories about one person open alike ("Wenger signs new
+        # deal" / "Wenger rules out new keeper", and their first sentences) and go on apart.
+        if sum(0 not in sp.a and 0 not in sp.b for sp in p.pairs) < 2:
+            continue
+        for host, ids, other in ((fb, [j for sp in p.pairs for j in sp.b], all_a), (fa, [i for sp in p.pairs for i in sp.a], all_b)):
+            lo, hi = min(ids) - 1, max(ids) + 1
+            rest = [k for k in range(host.n) if k < lo or k > hi]
+            if len(rest) < INSERT_MIN_HOST:
+                continue
+            rest_stems = set().union(*(host.stems[k] for k in rest))
+            sim = _weighted_jaccard(rest_stems, other, host, fa if host is fb else fb)
+            if sim < INSERT_MAX_BACKGROUND:
+                out |= {(sp.a, sp.b) for sp in p.pairs}
+                break
+    return frozenset(out)
 
 
 def _condenses(long: Span, short: Span, n_long: int, n_short: int) -> bool:
