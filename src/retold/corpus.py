@@ -480,7 +480,7 @@ class Corpus:
         self.detector = Detector(settings, embedder=self.embedder)
         self._prepared: OrderedDict[int, Prepared] = OrderedDict()
         self._ann: AnnIndex | None = None
-        self._background: tuple[np.ndarray | None] | None = None
+        self._background: np.ndarray | None = None  # background_sample of the ANN index
         self.compared = 0
         self.candidates = 0
         self._doc_embedder: Embedder | None = None
@@ -491,6 +491,7 @@ class Corpus:
     def ann(self) -> AnnIndex:
         if self._ann is None:
             self._ann = load_ann(self.store, best_effort=True)
+            self._background = background_sample(self._ann)
         return self._ann
 
     def _prepare(self, rowid: int, doc: Document | None = None) -> Prepared:
@@ -568,8 +569,7 @@ class Corpus:
             if len(ann):
                 pos = {int(r): k for k, r in enumerate(rids.tolist())}
                 floor = SEMANTIC_MIN.get(self.settings.embed.backend, 0.6)
-                hits = semantic_neighbours(ann, ann.vectors, k=SEMANTIC_K + 1, floor=floor,
-                                           sample=background_sample(ann))  # fmt: skip
+                hits = semantic_neighbours(ann, ann.vectors, k=SEMANTIC_K + 1, floor=floor, sample=self._background)
                 for row, lab in enumerate(ann.labels.tolist()):
                     i = pos.get(int(lab))
                     for other, sim in hits[row]:
@@ -662,10 +662,8 @@ class Corpus:
             if self._doc_embedder is None:
                 self._doc_embedder = doc_embedder(s)
             qv = self._doc_embedder.encode([lead_text(doc)])
-            if self._background is None:
-                self._background = (background_sample(ann),)
             floor = SEMANTIC_MIN.get(s.embed.backend, 0.6)
-            for lab, sim in semantic_neighbours(ann, qv, k=SEMANTIC_K, floor=floor, sample=self._background[0])[0]:
+            for lab, sim in semantic_neighbours(ann, qv, k=SEMANTIC_K, floor=floor, sample=self._background)[0]:
                 evidence.setdefault(lab, {})["semantic"] = sim
         t2 = time.perf_counter()
         timings["semantic"] = t2 - t1

@@ -479,13 +479,24 @@ def _fill_sandwiches(groups: _Groups, ok) -> None:  # type: ignore[no-untyped-de
             groups.new(i, j, "sandwich")
 
 
-def _content_share(fa: DocFeatures, fb: DocFeatures, j: int, a_ids: Iterable[int]) -> float:
-    """Share of b sentence ``j``'s content-word weight that the a sentences ``a_ids`` contain."""
-    total = math.fsum(fb.weights.get(x, 0.0) for x in fb.stems[j])
+def _best_window(
+    fa: DocFeatures, fb: DocFeatures, j: int, windows: Iterable[tuple[int, int]], *, min_share: float
+) -> tuple[int, int, float] | None:
+    """The window ``(lo, hi)`` of a sentences holding the largest share of b sentence ``j``'s
+    content-word weight, less 0.05 per extra sentence: ``(lo, hi, share)``, or None when no
+    window holds ``min_share``."""
+    weights = {x: fb.weights.get(x, 0.0) for x in fb.stems[j]}
+    total = math.fsum(weights.values())
     if total <= 0:
-        return 0.0
-    covered: frozenset[str] = frozenset().union(*(fa.stems[i] for i in a_ids))
-    return math.fsum(fb.weights.get(x, 0.0) for x in fb.stems[j] & covered) / total
+        return None
+    best: tuple[float, int, int, float] | None = None
+    for lo, hi in windows:
+        covered: frozenset[str] = frozenset().union(*(fa.stems[k] for k in range(lo, hi + 1)))
+        share = math.fsum(w for x, w in weights.items() if x in covered) / total
+        score = share - 0.05 * (hi - lo)
+        if share >= min_share and (best is None or score > best[0]):
+            best = (score, lo, hi, share)
+    return None if best is None else best[1:]
 
 
 def _widen_weak_singles(groups: _Groups, fa: DocFeatures, fb: DocFeatures) -> None:
@@ -497,20 +508,19 @@ def _widen_weak_singles(groups: _Groups, fa: DocFeatures, fb: DocFeatures) -> No
         if len(a_ids) != 1 or len(b_ids) != 1:
             continue
         i, j = a_ids[0], b_ids[0]
-        single = _content_share(fa, fb, j, [i])
+        alone = _best_window(fa, fb, j, [(i, i)], min_share=0.0)
+        single = alone[2] if alone else 0.0
         if single >= GAP_CONTAINMENT or i < first_a:
             continue
-        best: tuple[float, int, int, float] | None = None
-        for lo in range(max(first_a, i - GAP_WINDOW + 1), i + 1):
-            for hi in range(i, min(fa.n, lo + GAP_WINDOW)):
-                if hi == lo or any(k in groups.of_a for k in range(lo, hi + 1) if k != i):
-                    continue
-                share = _content_share(fa, fb, j, range(lo, hi + 1))
-                score = share - 0.05 * (hi - lo)
-                if share >= GAP_CONTAINMENT and share >= single + 0.2 and (best is None or score > best[0]):
-                    best = (score, lo, hi, share)
+        windows = [
+            (lo, hi)
+            for lo in range(max(first_a, i - GAP_WINDOW + 1), i + 1)
+            for hi in range(i, min(fa.n, lo + GAP_WINDOW))
+            if hi != lo and not any(k in groups.of_a for k in range(lo, hi + 1) if k != i)
+        ]
+        best = _best_window(fa, fb, j, windows, min_share=max(GAP_CONTAINMENT, single + 0.2))
         if best is not None:
-            _, lo, hi, share = best
+            lo, hi, share = best
             for k in range(lo, hi + 1):
                 if k != i:
                     groups.add_a(g, k)
@@ -535,16 +545,11 @@ def _fill_summary_gaps(groups: _Groups, fa: DocFeatures, fb: DocFeatures) -> Non
             continue
         start = lo_a
         for j in range(lo_b, hi_b):
-            best: tuple[float, int, int, float] | None = None
-            for i in range(start, hi_a):
-                for k in range(i, min(i + GAP_WINDOW, hi_a)):
-                    share = _content_share(fa, fb, j, range(i, k + 1))
-                    score = share - 0.05 * (k - i)
-                    if share >= GAP_CONTAINMENT and (best is None or score > best[0]):
-                        best = (score, i, k, share)
+            windows = [(i, k) for i in range(start, hi_a) for k in range(i, min(i + GAP_WINDOW, hi_a))]
+            best = _best_window(fa, fb, j, windows, min_share=GAP_CONTAINMENT)
             if best is None:
                 continue
-            _, i, k, share = best
+            i, k, share = best
             groups.new(i, j, "summary-gap")
             groups.containment[groups.of_b[j]] = share
             for x in range(i + 1, k + 1):
@@ -614,11 +619,15 @@ def _worth_embedding(lex: LexicalMatrices, groups: _Groups, fa: DocFeatures, fb:
     if groups.groups:
         return True
     sa, sb = set().union(*fa.stems), set().union(*fb.stems)
-    shared = sa & sb
-    w_shared = math.fsum(fa.weights[x] for x in shared)
-    w_union = math.fsum(fa.weights.get(x, 0.0) or fb.weights.get(x, 0.0) for x in sa | sb)
     # Same-story pairs share names and numbers: weighted Jaccard ~0.1+, unrelated ~0.02-0.05.
-    return w_union > 0 and w_shared / w_union >= 0.08
+    return weighted_jaccard(sa, sb, fa, fb) >= 0.08
+
+
+def weighted_jaccard(sa: set[str], sb: set[str], fa: DocFeatures, fb: DocFeatures) -> float:
+    """Rarity-weighted Jaccard of the stems ``sa`` (of ``fa``) and ``sb`` (of ``fb``): how much
+    substance (names, numbers, rare words weigh most) two texts share."""
+    w_union = math.fsum(fa.weights.get(x) or fb.weights.get(x, 0.0) for x in sa | sb)
+    return math.fsum(fa.weights[x] for x in sa & sb) / w_union if w_union else 0.0
 
 
 def _vectors(fa, fb, un_a, un_b, embedder, vectors_a, vectors_b):  # type: ignore[no-untyped-def]

@@ -13,7 +13,6 @@ joins, extension, semantic pairs) → align (passages, types, edits) → attribu
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from retold.attribute import attribute
 from retold.config import Settings
 from retold.embed import Embedder, get_embedder
 from retold.errors import DocumentTooLargeError, InputError
-from retold.match import DocFeatures, featurize, match_sentences
+from retold.match import DocFeatures, featurize, match_sentences, weighted_jaccard
 from retold.normalise import normalise
 from retold.segment import segment_normalised
 from retold.types import Attribution, Comparison, Document, Passage, Span, Verdict
@@ -148,9 +147,10 @@ class Detector:
             and (len(p.pairs) > 1 or p.score >= SINGLE_PASSAGE_MIN_SCORE)
         ]
         before_weak_rule = len(passages)
-        long_runs = frozenset((d.pair.a, d.pair.b) for d in details if d.edits.longest_run >= STRONG_RUN_WORDS)
-        long_runs |= _inserted_blocks(passages, a.features, b.features)
-        passages = _drop_scattered_weak(passages, a.features.n, b.features.n, long_runs)
+        # Groups that are evidence on their own: ten words in a row, or part of an inserted block.
+        evident = frozenset((d.pair.a, d.pair.b) for d in details if d.edits.longest_run >= STRONG_RUN_WORDS)
+        evident |= _inserted_blocks(passages, a.features, b.features)
+        passages = _drop_scattered_weak(passages, a.features.n, b.features.n, evident)
         related = len(passages) < before_weak_rule  # scattered similar sentences: the same story
         kept = {(pp.a, pp.b) for p in passages for pp in p.pairs}
         matched_a = {i for p in pairs if (p.a, p.b) in kept for i in p.a}
@@ -203,13 +203,6 @@ class Detector:
         )
 
 
-def _weighted_jaccard(sa: set[str], sb: set[str], fa: DocFeatures, fb: DocFeatures) -> float:
-    """Rarity-weighted Jaccard of two stem sets (the same-story measure of :func:`_verdict`)."""
-    shared = sa & sb
-    w_union = math.fsum(fa.weights.get(x) or fb.weights.get(x, 0.0) for x in sa | sb)
-    return math.fsum(fa.weights.get(x) or fb.weights.get(x, 0.0) for x in shared) / w_union if w_union else 0.0
-
-
 def _inserted_blocks(
     passages: list[Passage], fa: DocFeatures, fb: DocFeatures
 ) -> frozenset[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -235,7 +228,7 @@ def _inserted_blocks(
             if len(rest) < INSERT_MIN_HOST:
                 continue
             rest_stems = set().union(*(host.stems[k] for k in rest))
-            sim = _weighted_jaccard(rest_stems, other, host, fa if host is fb else fb)
+            sim = weighted_jaccard(rest_stems, other, host, fa if host is fb else fb)
             if sim < INSERT_MAX_BACKGROUND:
                 out |= {(sp.a, sp.b) for sp in p.pairs}
                 break
@@ -247,18 +240,18 @@ def _condenses(long: Span, short: Span, n_long: int, n_short: int) -> bool:
     return n_long >= 2 and n_short == 1 and len(short) < CONDENSED_RATIO * len(long)
 
 
-def _is_strong(p: Passage, long_runs: frozenset[tuple[tuple[int, ...], tuple[int, ...]]] = frozenset()) -> bool:
+def _is_strong(p: Passage, evident: frozenset[tuple[tuple[int, ...], tuple[int, ...]]] = frozenset()) -> bool:
     """Evidence of reuse on its own: words kept in order at length, a run of three aligned
     sentence groups that are similar on average, or two or more groups with one nearly
     identical in words or meaning.
 
-    ``long_runs`` holds the groups (a ids, b ids) that share at least STRONG_RUN_WORDS words in
-    a row. A lone reworded sentence is not enough: two reports of one event restate the same
+    ``evident`` holds the groups (a ids, b ids) that are evidence by themselves: sharing at least
+    STRONG_RUN_WORDS words in a row, or belonging to a block pasted into an unrelated text. A lone reworded sentence is not enough: two reports of one event restate the same
     background fact in close words ("Kenteris won 200m gold at the 2000 Sydney Olympics ...",
     Dice 0.90, cosine 0.96, in two independent BBC stories), so it needs company.
     """
-    if any((sp.a, sp.b) in long_runs for sp in p.pairs):
-        return True  # a quote or a clause of ten words or more, word for word
+    if any((sp.a, sp.b) in evident for sp in p.pairs):
+        return True  # a quote or clause of ten words or more, word for word; or a pasted block
     mean = sum(sp.score for sp in p.pairs) / len(p.pairs)
     if p.type in ("verbatim", "near-verbatim") and len(p.b) >= STRONG_VERBATIM_CHARS and mean >= STRONG_RUN_MEAN:
         return True  # a shared sentence, word for word (not a shared phrase inside two sentences)
@@ -273,7 +266,7 @@ def _drop_scattered_weak(
     passages: list[Passage],
     n_a: int,
     n_b: int,
-    long_runs: frozenset[tuple[tuple[int, ...], tuple[int, ...]]] = frozenset(),
+    evident: frozenset[tuple[tuple[int, ...], tuple[int, ...]]] = frozenset(),
 ) -> list[Passage]:
     """Drop weak passages unless all passages together map much of the shorter article, in order.
 
@@ -282,9 +275,9 @@ def _drop_scattered_weak(
     partial-reuse before this rule. A summary or a paraphrase maps most of the shorter side in
     order, so it keeps its weak passages.
     """
-    strong = [p for p in passages if _is_strong(p, long_runs)]
-    weak = [p for p in passages if not _is_strong(p, long_runs)]
-    if not weak:
+    is_strong = [_is_strong(p, evident) for p in passages]
+    strong = [p for p, st in zip(passages, is_strong, strict=True) if st]
+    if len(strong) == len(passages):
         return passages
     groups = sorted((sp for p in passages for sp in p.pairs), key=lambda sp: sp.b[0])
     steps = list(zip(groups, groups[1:], strict=False))
@@ -305,7 +298,7 @@ def _drop_scattered_weak(
         near_b = any(abs(j - k) <= WEAK_NEIGHBOURHOOD for j in jb for k in strong_b)
         return near_a and near_b
 
-    return [p for p in passages if p in strong or supported(p)]
+    return [p for p, st in zip(passages, is_strong, strict=True) if st or supported(p)]
 
 
 def _reused_chars(passages: list[Passage], side: str) -> int:
@@ -340,11 +333,7 @@ def _verdict(
         return "partial-reuse", round(min(1.0, 0.45 + 0.3 * margin + 0.2 * mean_score), 4)
     # No reused text: same story (shared names, numbers, rare words) or unrelated.
     sa, sb = set().union(*fa.stems) if fa.stems else set(), set().union(*fb.stems) if fb.stems else set()
-    shared = sa & sb
-    union = sa | sb
-    w_shared = math.fsum(fa.weights[x] for x in shared)
-    w_union = math.fsum(fa.weights.get(x) or fb.weights.get(x, 0.0) for x in union)
-    sim = w_shared / w_union if w_union else 0.0
+    sim = weighted_jaccard(sa, sb, fa, fb)
     # Weighted Jaccard of content stems: same-event BBC pairs ~0.15-0.3, same-topic others < 0.1.
     if sim >= 0.15 or related:
         return "same-story", round(min(1.0, 0.5 + sim), 4)
