@@ -22,9 +22,12 @@ Side = Literal["a", "b"]
 ReuseType = Literal["verbatim", "near-verbatim", "spun", "paraphrased", "summarised"]
 Verdict = Literal["copy", "partial-reuse", "same-story", "unrelated"]
 EditOp = Literal["substitute", "insert", "delete", "move"]
+# METER's scheme (Clough et al. 2002): how much of the derived text comes from the other article.
+Degree = Literal["wholly", "partially", "not"]
 
 REUSE_TYPES: tuple[ReuseType, ...] = ("verbatim", "near-verbatim", "spun", "paraphrased", "summarised")
 VERDICTS: tuple[Verdict, ...] = ("copy", "partial-reuse", "same-story", "unrelated")
+DEGREES: tuple[Degree, ...] = ("wholly", "partially", "not")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -186,6 +189,12 @@ class Comparison:
     a_segments: Segmented
     b_segments: Segmented
     timings: Mapping[str, float] = field(default_factory=dict, compare=False)
+    # Degree of derivation (METER's wholly / partially / not), from the learned pair decision.
+    degree: Degree = "not"
+    # The decision's probabilities: "reuse" (= ``confidence`` for reuse verdicts), and one per degree.
+    probabilities: Mapping[str, float] = field(default_factory=dict)
+    # Pair features the decision read (names from ``retold.decision.FEATURES``).
+    features: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def source(self) -> Side | None:
