@@ -211,7 +211,10 @@ class Settings:
         }
 
     def digest(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+        """What saved results depend on; the stream group only schedules fetches, so it is left out
+        (changing a poll interval must not make a scan compare every pair again)."""
+        groups = {k: v for k, v in self.to_dict().items() if k != "stream"}
+        return hashlib.sha256(json.dumps(groups, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _coerce(name: str, current: Any, value: Any) -> Any:
@@ -238,3 +241,45 @@ def _coerce(name: str, current: Any, value: Any) -> Any:
         except (TypeError, ValueError):
             raise ConfigError(f"{name} must be a number, got {value!r}") from None
     return value
+@dataclass(frozen=True, slots=True)
+class StreamSettings:
+    """Knobs of ``retold watch`` (:mod:`retold.stream`): polling, the feed client and its manners.
+
+    Feeds are polled every ``poll_interval_s`` (a news feed changes every few minutes; 120 s keeps
+    a site's load at one conditional GET, mostly a 304, per two minutes). A failing feed waits
+    ``poll_interval_s x 2^failures``, at most ``max_backoff_s``, so it never holds up the others.
+    """
+
+    poll_interval_s: float = 120.0
+    # Folders are a local listdir: cheap, so they are looked at often.
+    folder_interval_s: float = 2.0
+    # A file in a watched folder is read once it has not changed for this long (still being written).
+    settle_s: float = 0.5
+    timeout_s: float = 10.0
+    # Retries of one request after a connection error, a timeout, 429 or 5xx, with exponential
+    # backoff from backoff_s (0.5 s, 1 s, ...), honouring Retry-After up to max_backoff_s.
+    retries: int = 2
+    backoff_s: float = 0.5
+    max_backoff_s: float = 3600.0
+    # Bytes read of any response (feed, page, robots.txt); a news page is 50-500 kB of HTML.
+    max_bytes: int = 5_000_000
+    # Least time between two requests to one host (1 s is the usual crawler courtesy).
+    host_interval_s: float = 1.0
+    user_agent: str = "retold-watch/0.1 (news text-reuse monitor; https://github.com/retold/retold)"
+    robots: bool = True
+    robots_ttl_s: float = 3600.0
+    # An article whose page keeps failing (5xx, timeouts) is given up after this many attempts.
+    max_attempts: int = 3
+
+    def __post_init__(self) -> None:
+        for name in ("poll_interval_s", "folder_interval_s", "timeout_s", "host_interval_s", "settle_s", "backoff_s"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"stream.{name} must be >= 0, got {getattr(self, name)}")
+        if self.max_bytes < 1024:
+            raise ConfigError(f"stream.max_bytes must be at least 1024 (a feed is kilobytes), got {self.max_bytes}")
+        if self.retries < 0 or self.max_attempts < 1:
+            raise ConfigError(f"stream.retries must be >= 0 and stream.max_attempts >= 1, got "
+                              f"{self.retries} and {self.max_attempts}")
+
+
+    stream: StreamSettings = field(default_factory=StreamSettings)

@@ -10,7 +10,10 @@
     ├── ModelError (RuntimeError)       the sentence model is missing or failed to load
     ├── StoreError (RuntimeError)       the SQLite store cannot be opened, migrated or written
     │   └── NotFoundError (KeyError)    no document with that id
-    └── SparkError (RuntimeError)       the Spark backend is unavailable or a stage failed
+    ├── SparkError (RuntimeError)       the Spark backend is unavailable or a stage failed
+    └── FetchError (RuntimeError)       a feed or page could not be fetched (``retold watch``)
+        ├── ResponseTooLargeError       a response is larger than ``stream.max_bytes``
+        └── RobotsDisallowedError       the site's robots.txt forbids the address
 """
 
 from __future__ import annotations
@@ -53,3 +56,21 @@ class NotFoundError(StoreError, KeyError):
 
 class SparkError(RetoldError, RuntimeError):
     """The Spark backend is unavailable or one of its stages failed."""
+
+
+class FetchError(RetoldError, RuntimeError):
+    """A feed or page could not be fetched. ``retryable``: a later attempt may succeed (5xx, timeout)."""
+
+    def __init__(self, message: str, *, url: str = "", status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.retryable = retryable
+
+
+class ResponseTooLargeError(FetchError):
+    """A response is larger than ``stream.max_bytes``."""
+
+
+class RobotsDisallowedError(FetchError):
+    """The site's robots.txt forbids fetching the address."""

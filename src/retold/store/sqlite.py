@@ -222,8 +222,12 @@ class Store:
             out.update(dict(self.db.execute(q, chunk).fetchall()))
         return out
 
-    def put(self, records: Sequence[IndexedDocument]) -> PutResult:
-        """Write a batch in one transaction: new ids are added, changed ones replaced, same ones kept."""
+    def put(self, records: Sequence[IndexedDocument], *, also: Callable[[], None] | None = None) -> PutResult:
+        """Write a batch in one transaction: new ids are added, changed ones replaced, same ones kept.
+
+        ``also`` runs inside the same transaction, before it commits (``retold watch`` records the
+        article as done and its output line there, so a crash keeps both or neither).
+        """
         added = updated = unchanged = 0
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -242,6 +246,8 @@ class Store:
                 self._insert(r)
             if added or updated:
                 self._bump()
+            if also is not None:
+                also()
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
