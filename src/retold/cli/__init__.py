@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "eval": "retold.cli.evaluate:eval_group",
     "pan": "retold.cli.evaluate:pan_group",
     "synth": "retold.cli.synth:synth",
+    "train": "retold.cli.train:train",
+    "watch": "retold.cli.watch:watch",
 }
 
 

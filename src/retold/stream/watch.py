@@ -1,0 +1,370 @@
+"""The watch loop: poll sources, then for each queued article fetch, extract, dedup, query, store, emit.
+
+One article, in order (each step's failure is reported on stderr and never stops the loop):
+
+1. fetch the page (feed items; robots.txt asked first) with the feed entry's date, outlet and URL;
+2. extract text, title and date with trafilatura (:func:`retold.ingest_corpus.html_document`);
+3. drop duplicates: a URL or GUID already stored, or the same text (SHA-256 of its normalised
+   words) from the same outlet — one story under a second address. The same text from *another*
+   outlet is not dropped: that is a verbatim copy, what retold is for;
+4. query it against everything stored before (:class:`~retold.stream.live.LiveCorpus`);
+5. store it, its queue row and its output line in one transaction; then write the line and mark
+   it written (see :mod:`retold.stream.state` for why that is exactly-once).
+
+Each output line is one JSON object: ``seq`` (the outbox number, for consumers that dedup),
+``article`` (id, url, title, date, outlet, chars, source, guid), ``sources``, ``copies`` and
+``related`` (ids of stored articles this one copies, that copy it, and reuse of unknown direction),
+``hits`` (per stored article the compare JSON of *this article* (a) against it (b): passages with
+spans into both, verdict, confidence, degree, source), ``candidates`` and ``timings``.
+
+For crash tests, ``RETOLD_STREAM_FAULT=STAGE:N`` SIGKILLs the process the N-th time it reaches
+STAGE (``polled``, ``fetched``, ``stored``, ``emitted``): the windows between the durable steps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import IO, Any
+
+from retold.config import Settings
+from retold.errors import FetchError, InputError
+from retold.ingest import decode_bytes, document_from_mapping, parse_text
+from retold.ingest_corpus import html_document
+from retold.normalise import fold_typography
+from retold.report.json import document_to_dict
+from retold.store import Store
+from retold.stream.http import Fetcher
+from retold.stream.live import LiveCorpus
+from retold.stream.sources import Source, StdinSource
+from retold.stream.state import Item, StreamState
+from retold.types import Comparison, Document
+
+Log = Callable[[str], None]
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
+
+
+# -- fault points (crash tests) -------------------------------------------------------------------
+
+_FAULT = os.environ.get("RETOLD_STREAM_FAULT", "")
+_fault_counts: dict[str, int] = {}
+
+
+def fault_point(stage: str) -> None:
+    """SIGKILL this process at the N-th arrival at ``stage`` when RETOLD_STREAM_FAULT=stage:N."""
+    if not _FAULT:
+        return
+    want, _, n = _FAULT.partition(":")
+    if want != stage:
+        return
+    _fault_counts[stage] = _fault_counts.get(stage, 0) + 1
+    if _fault_counts[stage] >= int(n or 1):
+        sys.stdout.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+
+class LineSink:
+    """Writes output lines to a binary stream; for a regular file it can tell which seq came last.
+
+    The check reads the file's last complete line (a partial one, cut by a kill, is truncated
+    away), so a line written just before a SIGKILL, and not yet marked, is not written again.
+    """
+
+    def __init__(self, stream: IO[bytes], *, path: str | None = None) -> None:
+        self.stream = stream
+        self.path = path
+        self.lines = 0
+
+    @classmethod
+    def for_stdout(cls) -> LineSink:
+        fd = sys.stdout.fileno()
+        path = None
+        try:
+            import stat
+
+            if stat.S_ISREG(os.fstat(fd).st_mode) and os.path.exists(f"/proc/self/fd/{fd}"):
+                path = os.path.realpath(f"/proc/self/fd/{fd}")
+        except (OSError, ValueError):
+            path = None
+        return cls(sys.stdout.buffer, path=path)
+
+    @classmethod
+    def for_file(cls, path: str) -> LineSink:
+        return cls(open(path, "ab"), path=path)
+
+    def last_seq(self) -> int | None:
+        """The ``seq`` of the file's last complete line (None for a pipe or an empty file)."""
+        if self.path is None:
+            return None
+        self.stream.flush()
+        with open(self.path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - 4 * 1024 * 1024))
+            tail = f.read()
+        if tail and not tail.endswith(b"\n"):
+            cut = tail.rfind(b"\n") + 1
+            keep = size - (len(tail) - cut)
+            os.truncate(self.path, keep)
+            tail = tail[:cut]
+        lines = tail.splitlines()
+        if not lines:
+            return None
+        try:
+            return int(json.loads(lines[-1]).get("seq"))
+        except (ValueError, TypeError, AttributeError):
+            return None
+
+    def write(self, seq: int, line: str) -> None:
+        data = (f'{{"seq": {int(seq)}, ' + line[1:] + "\n").encode("utf-8", "surrogatepass")
+        self.stream.write(data)
+        self.stream.flush()
+        self.lines += 1
+
+
+# -- one article ----------------------------------------------------------------------------------
+
+
+def _degree(c: Comparison) -> Any:
+    d = getattr(c, "degree", None)
+    if d is None or isinstance(d, (int, float, str, bool)):
+        return d
+    to_dict = getattr(d, "to_dict", None)
+    return to_dict() if callable(to_dict) else str(d)
+
+
+def text_key(doc: Document) -> str:
+    """The content-hash dedup key: the outlet and a SHA-256 of the normalised words."""
+    words = " ".join(fold_typography(doc.text).split()).lower()
+    return f"{doc.outlet or ''}|{hashlib.sha256(words.encode('utf-8', 'surrogatepass')).hexdigest()}"
+
+
+@dataclass(frozen=True, slots=True)
+class WatchSummary:
+    polls: int
+    queued: int
+    reported: int
+    duplicates: int
+    rejected: int
+    failed: int
+    retried: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"polls": self.polls, "queued": self.queued, "reported": self.reported, "duplicates": self.duplicates,
+                "rejected": self.rejected, "failed": self.failed, "retried": self.retried,
+                "seconds": round(self.seconds, 3)}  # fmt: skip
+
+
+class Watcher:
+    """Polls ``sources`` into the store's queue and reports each new article (module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        sources: Sequence[Source],
+        *,
+        settings: Settings,
+        sink: LineSink,
+        fetcher: Fetcher | None = None,
+        log: Log = lambda msg: print(msg, file=sys.stderr, flush=True),
+        include_all: bool = False,
+        live: LiveCorpus | None = None,
+    ) -> None:
+        self.store = store
+        self.sources = list(sources)
+        self.settings = settings
+        self.sink = sink
+        self.fetcher = fetcher or Fetcher(settings.stream)
+        self.log = log
+        self.include_all = include_all
+        self.state = StreamState(store.db)
+        self.live = live or LiveCorpus(store, settings=settings)
+        self.stop = threading.Event()
+        self.counts = dict.fromkeys(("polls", "queued", "reported", "duplicates", "rejected", "failed", "retried"), 0)
+
+    # -- the loop --------------------------------------------------------------------------------
+    def run(self, *, once: bool = False, max_seconds: float | None = None) -> WatchSummary:
+        """Run until stopped (``self.stop``), or with ``once`` after one pass over every source."""
+        t0 = time.monotonic()
+        self.emit_pending()
+        polled_once: set[str] = set()
+        while not self.stop.is_set():
+            now = time.time()
+            for src in self.sources:
+                if self.stop.is_set():
+                    break
+                if once and src.name in polled_once and not isinstance(src, StdinSource):
+                    continue
+                if once or src.due(self.state.source(src.name, src.kind), now):
+                    self.counts["queued"] += src.poll(self.state, self.fetcher, self.log)
+                    self.counts["polls"] += 1
+                    polled_once.add(src.name)
+                    fault_point("polled")
+            worked = self.process_pending(limit=20, once=once)
+            stdin_open = any(isinstance(s, StdinSource) and not s.done for s in self.sources)
+            if once and not worked and not stdin_open and not self.state.pending(limit=1):
+                break
+            if not once and not worked and self.sources and all(isinstance(s, StdinSource) and s.done
+                                                               for s in self.sources):
+                if not self.state.pending(limit=1):
+                    break  # standard input alone, and it has ended
+            if max_seconds is not None and time.monotonic() - t0 > max_seconds:
+                break
+            if not worked:
+                self._idle(once)
+        return WatchSummary(**self.counts, seconds=time.monotonic() - t0)
+
+    def _idle(self, once: bool) -> None:
+        stdin = [s for s in self.sources if isinstance(s, StdinSource) and not s.done]
+        if once:
+            if stdin:
+                stdin[0].wait(0.05)
+            else:
+                self.stop.wait(0.05)
+            return
+        now = time.time()
+        nxt = [self.state.source(s.name, s.kind).next_poll for s in self.sources if not isinstance(s, StdinSource)]
+        folders = [s for s in self.sources if s.kind == "folder"]
+        if folders:
+            nxt.append(now + self.settings.stream.folder_interval_s)
+        retry = self.state.next_try()
+        if retry is not None:
+            nxt.append(retry)
+        wait = max(0.02, min([*nxt, now + 1.0]) - now)
+        if stdin:
+            stdin[0].wait(min(wait, 1.0))
+        else:
+            self.stop.wait(min(wait, 1.0))
+
+    def process_pending(self, *, limit: int, once: bool = False) -> int:
+        items = self.state.pending(limit=limit)
+        for item in items:
+            if self.stop.is_set():
+                break
+            self.process(item, once=once)
+        return len(items)
+
+    # -- one article -----------------------------------------------------------------------------
+    def process(self, item: Item, *, once: bool = False) -> None:
+        s = self.settings.stream
+        t0 = time.perf_counter()
+        url = item.entry.get("url")
+        other = self.state.seen("url", str(url)) if url else None
+        if other is not None:  # queued by two feeds before either was processed: no second fetch
+            self.state.close_item(item, "duplicate", f"same url as {other}", other)
+            self.counts["duplicates"] += 1
+            return
+        try:
+            doc = self._materialise(item)
+        except FetchError as exc:
+            if exc.retryable:
+                delay = min(s.backoff_s * 2 ** (item.attempts + 2), s.max_backoff_s)
+                gave_up = self.state.retry_later(item, str(exc), delay_s=0 if once else delay,
+                                                 max_attempts=1 if once else s.max_attempts)  # fmt: skip
+                self.counts["failed" if gave_up else "retried"] += 1
+                self.log(f"{exc}" + ("; given up" if gave_up else f" (attempt {item.attempts + 1})"))
+            else:
+                self.state.close_item(item, "rejected", str(exc))
+                self.counts["rejected"] += 1
+                self.log(str(exc))
+            return
+        except InputError as exc:
+            self.state.close_item(item, "rejected", str(exc))
+            self.counts["rejected"] += 1
+            self.log(str(exc))
+            return
+        t_fetch = time.perf_counter() - t0
+        fault_point("fetched")
+        seen = [("text", text_key(doc))]
+        if doc.url:
+            seen.append(("url", doc.url))
+        guid = item.entry.get("guid")
+        if guid:
+            seen.append(("guid", str(guid)))
+        for kind, key in seen:
+            other = self.state.seen(kind, key)
+            if other is not None:
+                self.state.close_item(item, "duplicate", f"same {kind} as {other}", other)
+                self.counts["duplicates"] += 1
+                self.log(f"{doc.id}: a duplicate of {other} (same {kind}); not reported")
+                return
+        t1 = time.perf_counter()
+        result = self.live.query(doc)
+        t_query = time.perf_counter() - t1
+        line = self._line(doc, item, result, {"fetch": t_fetch, "query": t_query})
+        rec = self.live.record(doc, origin=str(item.entry.get("origin") or doc.url or item.source))
+        self.live.put(rec, also=lambda: self.state.finish_sql(item, doc.id, seen, line))
+        fault_point("stored")
+        self.counts["reported"] += 1
+        self.emit_pending()
+
+    def emit_pending(self) -> None:
+        """Write every stored line not yet written, in order (after a crash: the ones it missed)."""
+        pending = self.state.unemitted()
+        if not pending:
+            return
+        last = self.sink.last_seq()
+        for out in pending:
+            if last is not None and out.seq <= last:
+                self.state.mark_emitted([out.seq])  # written before the kill, not yet marked
+                continue
+            self.sink.write(out.seq, out.line)
+            fault_point("emitted")
+            self.state.mark_emitted([out.seq])
+
+    def _materialise(self, item: Item) -> Document:
+        e = item.entry
+        if e.get("kind") == "doc":
+            return document_from_mapping(e["doc"], default_id=item.key, where=str(e.get("origin") or item.source))
+        url = str(e["url"])
+        r = self.fetcher.get(url, accept="text/html, application/xhtml+xml, text/plain;q=0.5")
+        where = url
+        if r.mime in HTML_TYPES or (not r.mime and r.body.lstrip()[:1] == b"<"):
+            html = decode_bytes(r.body, where=where, encoding=r.charset)
+            doc = html_document(html, id=url, where=where, url=url, max_chars=self.settings.ingest.max_document_chars)
+        elif r.mime == "text/plain":
+            doc = parse_text(decode_bytes(r.body, where=where, encoding=r.charset), id=url)
+            if not doc.text.strip():
+                raise InputError(f"{where}: an empty page; skipped")
+        else:
+            raise InputError(f"{where}: not an HTML page (Content-Type {r.content_type or 'missing'}); skipped")
+        if len(doc.text) > self.settings.ingest.max_document_chars:
+            raise InputError(f"{where}: {len(doc.text):,} characters of text, over ingest.max_document_chars")
+        entry_date = e.get("date")
+        meta = {**dict(doc.meta), "feed": e.get("feed"), "guid": e.get("guid")}
+        return replace(
+            doc, url=url, title=doc.title or e.get("title"), outlet=e.get("outlet") or doc.outlet,
+            date=document_from_mapping({"text": "", "date": entry_date}, default_id="", where=where).date
+            if entry_date else doc.date, meta=meta,
+        )  # fmt: skip
+
+    def _line(self, doc: Document, item: Item, result: Any, timings: dict[str, float]) -> str:
+        hits = [h for h in result.hits if self.include_all or h.comparison.is_reuse]
+        out_hits = []
+        for h in hits:
+            d = h.to_dict()
+            d.setdefault("degree", _degree(h.comparison))
+            out_hits.append(d)
+        article = {**document_to_dict(doc), "source": item.source, "guid": item.entry.get("guid")}
+        body = {
+            "article": article,
+            "sources": [h.id for h in hits if h.role == "source" and h.comparison.is_reuse],
+            "copies": [h.id for h in hits if h.role == "copy" and h.comparison.is_reuse],
+            "related": [h.id for h in hits if h.role is None and h.comparison.is_reuse],
+            "hits": out_hits,
+            "candidates": result.candidates,
+            "found_at": round(item.found_at, 3),
+            "timings": {k: round(v, 4) for k, v in timings.items()},
+        }
+        return json.dumps(body, ensure_ascii=False, default=str)
