@@ -130,7 +130,9 @@ def test_summary_windows_keep_headlines_apart(fast_settings):
     """A summary's headline never joins the source's headline with its lead sentence."""
     import numpy as np
 
-    from retold.match import _Groups, _summary_chain
+    from retold.config import MatchSettings
+    from retold.match import Alignment
+    from retold.match.summary import summary_chain
 
     a = featurize(segment("Ferry to go electric\n\n" + " ".join(FERRY)))
     b = featurize(segment("Island gets battery ferry\n\n" + " ".join(FERRY_SUMMARY)))
@@ -142,8 +144,10 @@ def test_summary_windows_keep_headlines_apart(fast_settings):
     for d in (va, vb):
         for k in d:
             d[k] = d[k] / np.linalg.norm(d[k])
-    g = _Groups()
+    al = Alignment(a, b, settings=MatchSettings())
+    al.vec_a, al.vec_b = va, vb
+    g = al.groups
     g.new(9, 3, "anchor")  # the meeting sentence, aligned
-    _summary_chain(g, a, b, va, vb)
+    summary_chain(al)
     assert all(not (0 in ai and len(ai) > 1) for ai, _bj, _ in g.groups)
     assert all(0 not in bj or ai == [0] for ai, bj, _ in g.groups)

@@ -8,6 +8,8 @@ Precedence is defaults < TOML file < ``RETOLD_*`` environment < CLI flags; the l
 0.6
 >>> Settings.from_mapping({"embed": {"backend": "hash"}}).embed.backend
 'hash'
+>>> Settings().replace(match={"tuning": {"extension_dice": "0.5"}}).match.tuning.extension_dice
+0.5
 """
 
 from __future__ import annotations
@@ -63,6 +65,95 @@ class EmbedSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MatchTuning:
+    """Every number the sentence matcher (:mod:`retold.match`) decides by, grouped by its pass.
+
+    Set by hand on the project's own sets (core quality, summaries, embedded paragraphs, PAN13);
+    each comment keeps the number that justified the value. Change one with
+    ``Settings().replace(match={"tuning": {"extension_dice": 0.5}})``, ``[match.tuning]`` in TOML or
+    ``RETOLD_MATCH__TUNING__EXTENSION_DICE``; a bench can switch a pass off in
+    :data:`retold.match.passes.PASSES` or sweep one field here.
+    """
+
+    # -- lexical_anchors ---------------------------------------------------------------------
+    # Shared content weight below which a lexical pair is not evidence (about three ordinary words).
+    min_overlap_weight: float = 3.0
+    # Containment above which one sentence counts as taken from the other (splits and joins).
+    fragment_containment: float = 0.65
+    # ... while the other sentence still has this share of its weight in the pair (a split half
+    # holds at least a fifth of its source sentence; less is a shared phrase).
+    fragment_partner_containment: float = 0.2
+    # Anchor candidates kept per sentence (best by Dice), on each side: bounds the anchors to
+    # O((n + m) k) on repetitive text (boilerplate, lists).
+    candidates_per_sentence: int = 5
+    # Anchors are taken by Dice, ties broken by shared weight times this (Dice differences on real
+    # pairs are > 0.01, shared weights < 10: the tie-break never overrides a Dice difference).
+    overlap_tiebreak: float = 0.001
+    # A first sentence with at most this many tokens and no full stop, alone in its paragraph,
+    # is a headline (headlines pair only with each other).
+    title_max_tokens: int = 15
+
+    # -- extension ---------------------------------------------------------------------------
+    # All-token Dice for aligning the neighbour of a group (short quotes like "What is it?" carry
+    # no content words but sit inside reuse).
+    extension_dice: float = 0.45
+
+    # -- semantic_pairs (which sentences are embedded, and the pairing) -----------------------
+    # Unmatched sentences are embedded only when some sentence of the other side shares this Dice.
+    embed_min_dice: float = 0.1
+    # One-to-one lexical anchors below this Dice are also scored by the embedder.
+    weak_anchor_dice: float = 0.65
+    # With no lexical group at all, the embedder runs only when the documents' weighted Jaccard
+    # reaches this: same-story pairs share names and numbers (~0.1+), unrelated ~0.02-0.05.
+    embed_min_jaccard: float = 0.08
+    # A semantic pair must be the best of its row and of its column, or the best of one of them
+    # and this far above ``semantic_threshold``.
+    semantic_margin: float = 0.1
+
+    # -- semantic_extension ------------------------------------------------------------------
+    # Cosine for a semantic neighbour of a group, lower than for a free-standing pair.
+    extension_cosine: float = 0.62
+
+    # -- semantic_joins ----------------------------------------------------------------------
+    # A neighbour joins a semantic group when the group's cosine rises by this much with it
+    # (true neighbours on hand-written paraphrases: 0.70 -> 0.83), and the neighbour alone is
+    # at least join_min_cosine similar to the other side.
+    join_gain: float = 0.02
+    join_min_cosine: float = 0.45
+
+    # -- summary_chain -----------------------------------------------------------------------
+    # Windows of up to 3 source sentences; the cosine to the window (a summary sentence scores
+    # 0.55-0.75 against any single source sentence); the chain length needed when nothing else
+    # is aligned (two articles on one event also open with similar sentences).
+    summary_window: int = 3
+    summary_cosine: float = 0.66
+    summary_min_chain: int = 3
+    # Each link adds (cosine - summary_cosine + this) to the chain's gain, so a link just at the
+    # threshold still lengthens the chain.
+    summary_link_bonus: float = 0.05
+
+    # -- sandwiches --------------------------------------------------------------------------
+    # Similarity enough for a sentence sandwiched between aligned groups on both sides.
+    sandwich_dice: float = 0.2
+    sandwich_cosine: float = 0.45
+
+    # -- widen_weak_singles, summary_gaps ----------------------------------------------------
+    # A summary sentence between two aligned groups may fuse several sentences of the source gap
+    # between them ("The system was built by Intel ...; before it arrived, workers carried floppy
+    # disks ..." from three sentences, cosine <= 0.56 to any window of them): it takes the window
+    # of up to gap_window gap sentences that holds gap_containment of its content-word weight, less
+    # gap_extra_sentence_penalty per extra sentence. Gaps longer than gap_max a sentences or
+    # gap_max_b b sentences are left alone; so are headlines.
+    gap_containment: float = 0.5
+    gap_window: int = 4
+    gap_max: int = 12
+    gap_max_b: int = 2
+    gap_extra_sentence_penalty: float = 0.05
+    # A weak one-to-one group widens only when the window adds this much containment to it.
+    widen_min_gain: float = 0.2
+
+
+@dataclass(frozen=True, slots=True)
 class MatchSettings:
     # Lexical sentence similarity at or above which two sentences are aligned without embeddings.
     min_similarity: float = 0.5
@@ -72,6 +163,8 @@ class MatchSettings:
     semantic: bool = True
     # Fewest content words a sentence needs to be matched alone.
     min_content_tokens: int = 3
+    # The matcher's passes' own numbers (nested: ``match={"tuning": {...}}``).
+    tuning: MatchTuning = field(default_factory=MatchTuning)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +234,47 @@ class BatchSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StreamSettings:
+    """Knobs of ``retold watch`` (:mod:`retold.stream`): polling, the feed client and its manners.
+
+    Feeds are polled every ``poll_interval_s`` (a news feed changes every few minutes; 120 s keeps
+    a site's load at one conditional GET, mostly a 304, per two minutes). A failing feed waits
+    ``poll_interval_s x 2^failures``, at most ``max_backoff_s``, so it never holds up the others.
+    """
+
+    poll_interval_s: float = 120.0
+    # Folders are a local listdir: cheap, so they are looked at often.
+    folder_interval_s: float = 2.0
+    # A file in a watched folder is read once it has not changed for this long (still being written).
+    settle_s: float = 0.5
+    timeout_s: float = 10.0
+    # Retries of one request after a connection error, a timeout, 429 or 5xx, with exponential
+    # backoff from backoff_s (0.5 s, 1 s, ...), honouring Retry-After up to max_backoff_s.
+    retries: int = 2
+    backoff_s: float = 0.5
+    max_backoff_s: float = 3600.0
+    # Bytes read of any response (feed, page, robots.txt); a news page is 50-500 kB of HTML.
+    max_bytes: int = 5_000_000
+    # Least time between two requests to one host (1 s is the usual crawler courtesy).
+    host_interval_s: float = 1.0
+    user_agent: str = "retold-watch/0.1 (news text-reuse monitor; https://github.com/retold/retold)"
+    robots: bool = True
+    robots_ttl_s: float = 3600.0
+    # An article whose page keeps failing (5xx, timeouts) is given up after this many attempts.
+    max_attempts: int = 3
+
+    def __post_init__(self) -> None:
+        for name in ("poll_interval_s", "folder_interval_s", "timeout_s", "host_interval_s", "settle_s", "backoff_s"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"stream.{name} must be >= 0, got {getattr(self, name)}")
+        if self.max_bytes < 1024:
+            raise ConfigError(f"stream.max_bytes must be at least 1024 (a feed is kilobytes), got {self.max_bytes}")
+        if self.retries < 0 or self.max_attempts < 1:
+            raise ConfigError(f"stream.retries must be >= 0 and stream.max_attempts >= 1, got "
+                              f"{self.retries} and {self.max_attempts}")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     normalise: NormaliseSettings = field(default_factory=NormaliseSettings)
     segment: SegmentSettings = field(default_factory=SegmentSettings)
@@ -152,6 +286,7 @@ class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
     batch: BatchSettings = field(default_factory=BatchSettings)
+    stream: StreamSettings = field(default_factory=StreamSettings)
 
     def __post_init__(self) -> None:
         fp = self.fingerprint
@@ -218,7 +353,16 @@ class Settings:
 
 
 def _coerce(name: str, current: Any, value: Any) -> Any:
-    """Convert strings from env/CLI to the type of the default, with a clear error."""
+    """Convert strings from env/CLI to the type of the default, with a clear error; a mapping
+    for a nested settings object (``match.tuning``) changes some of its keys."""
+    if dataclasses.is_dataclass(current) and not isinstance(current, type) and isinstance(value, Mapping):
+        nested = {f.name for f in fields(current)}
+        updates = {}
+        for key, v in value.items():
+            if key not in nested:
+                raise ConfigError(f"unknown setting {name}.{key}; {name} has: {', '.join(sorted(nested))}")
+            updates[key] = _coerce(f"{name}.{key}", getattr(current, key), v)
+        return dataclasses.replace(current, **updates)
     if current is None or value is None:
         return value
     if isinstance(current, bool):
@@ -241,45 +385,3 @@ def _coerce(name: str, current: Any, value: Any) -> Any:
         except (TypeError, ValueError):
             raise ConfigError(f"{name} must be a number, got {value!r}") from None
     return value
-@dataclass(frozen=True, slots=True)
-class StreamSettings:
-    """Knobs of ``retold watch`` (:mod:`retold.stream`): polling, the feed client and its manners.
-
-    Feeds are polled every ``poll_interval_s`` (a news feed changes every few minutes; 120 s keeps
-    a site's load at one conditional GET, mostly a 304, per two minutes). A failing feed waits
-    ``poll_interval_s x 2^failures``, at most ``max_backoff_s``, so it never holds up the others.
-    """
-
-    poll_interval_s: float = 120.0
-    # Folders are a local listdir: cheap, so they are looked at often.
-    folder_interval_s: float = 2.0
-    # A file in a watched folder is read once it has not changed for this long (still being written).
-    settle_s: float = 0.5
-    timeout_s: float = 10.0
-    # Retries of one request after a connection error, a timeout, 429 or 5xx, with exponential
-    # backoff from backoff_s (0.5 s, 1 s, ...), honouring Retry-After up to max_backoff_s.
-    retries: int = 2
-    backoff_s: float = 0.5
-    max_backoff_s: float = 3600.0
-    # Bytes read of any response (feed, page, robots.txt); a news page is 50-500 kB of HTML.
-    max_bytes: int = 5_000_000
-    # Least time between two requests to one host (1 s is the usual crawler courtesy).
-    host_interval_s: float = 1.0
-    user_agent: str = "retold-watch/0.1 (news text-reuse monitor; https://github.com/retold/retold)"
-    robots: bool = True
-    robots_ttl_s: float = 3600.0
-    # An article whose page keeps failing (5xx, timeouts) is given up after this many attempts.
-    max_attempts: int = 3
-
-    def __post_init__(self) -> None:
-        for name in ("poll_interval_s", "folder_interval_s", "timeout_s", "host_interval_s", "settle_s", "backoff_s"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"stream.{name} must be >= 0, got {getattr(self, name)}")
-        if self.max_bytes < 1024:
-            raise ConfigError(f"stream.max_bytes must be at least 1024 (a feed is kilobytes), got {self.max_bytes}")
-        if self.retries < 0 or self.max_attempts < 1:
-            raise ConfigError(f"stream.retries must be >= 0 and stream.max_attempts >= 1, got "
-                              f"{self.retries} and {self.max_attempts}")
-
-
-    stream: StreamSettings = field(default_factory=StreamSettings)

@@ -7,7 +7,8 @@ The file is TOML with one table per group::
     [embed]
     backend = "hash"
 
-Environment variables are ``RETOLD_<GROUP>__<KEY>``, e.g. ``RETOLD_EMBED__BACKEND=hash``.
+Environment variables are ``RETOLD_<GROUP>__<KEY>``, e.g. ``RETOLD_EMBED__BACKEND=hash``; nested
+settings add a level, e.g. ``RETOLD_MATCH__TUNING__GAP_MAX=8`` (``[match.tuning]`` in TOML).
 ``RETOLD_CONFIG`` names a file when none is given.
 """
 
@@ -29,7 +30,16 @@ def _merge(into: dict[str, dict[str, Any]], data: Mapping[str, Any], where: str)
     for group, values in data.items():
         if not isinstance(values, Mapping):
             raise ConfigError(f"{where}: [{group}] must be a table of settings, got {values!r}")
-        into.setdefault(group, {}).update(values)
+        _deep_update(into.setdefault(group, {}), values)
+
+
+def _deep_update(into: dict[str, Any], values: Mapping[str, Any]) -> None:
+    """Nested tables (``[match.tuning]``) merge key by key, so a later source changes one key."""
+    for key, value in values.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _deep_update(into[key], value)
+        else:
+            into[key] = dict(value) if isinstance(value, Mapping) else value
 
 
 def load_settings(
@@ -53,8 +63,11 @@ def load_settings(
         _merge(merged, data, str(p))
     for key, value in env.items():
         if key.startswith(ENV_PREFIX) and "__" in key:
-            group, _, name = key[len(ENV_PREFIX) :].lower().partition("__")
-            merged.setdefault(group, {})[name] = value
+            group, *nesting, name = key[len(ENV_PREFIX) :].lower().split("__")
+            table = merged.setdefault(group, {})
+            for part in nesting:  # RETOLD_MATCH__TUNING__GAP_MAX -> match.tuning.gap_max
+                table = table.setdefault(part, {})
+            table[name] = value
     if overrides:
         _merge(merged, overrides, "overrides")
     return Settings.from_mapping(merged)

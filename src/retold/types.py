@@ -116,6 +116,10 @@ class SentencePair:
 
     ``lexical`` and ``semantic`` are the two kinds of evidence in [0, 1]; ``semantic`` is ``None``
     when the embedder was not consulted for this pair (the lexical evidence was decisive).
+    ``via`` names the matcher pass that made the group (:data:`retold.match.passes.PASSES`), then
+    how later passes grew it: ``"lexical"``, ``"lexical+split"``, ``"semantic+join"``,
+    ``"extension"``, ``"semantic-extension"``, ``"summary"``, ``"sandwich"``, ``"summary-gap"``,
+    ``"lexical+widen"``; empty for pairs built elsewhere.
     """
 
     a: tuple[int, ...]
@@ -123,6 +127,7 @@ class SentencePair:
     score: float
     lexical: float
     semantic: float | None = None
+    via: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,90 @@
+"""Match sentences across two documents from lexical and semantic evidence.
+
+The matcher is an ordered list of named passes (:data:`retold.match.passes.PASSES`) over one
+:class:`~retold.match.alignment.Alignment`; every number they decide by is a field of
+:class:`retold.config.MatchTuning` (``Settings().match.tuning``). Evidence, strongest first:
+
+1. **Lexical anchors** (:mod:`retold.match.lexical`). Content-word stems weighted by rarity;
+   a pair anchors when the Dice of its shared weight is high (a one-to-one rewrite), or when one
+   side is mostly contained in the other. Anchors grow greedily into 1:n (split) and n:1 (join)
+   groups when the new sentence is adjacent and mostly taken from the group.
+2. **Extension.** Neighbours of a group, unmatched on both sides, are aligned with a relaxed
+   test on all tokens (short quotes like "What is it?" carry no content words but sit inside
+   reuse).
+3. **Semantic matches** (:mod:`retold.match.semantic`). Sentences still unmatched are embedded
+   (only those: embedding is the slowest stage) and paired when cosine similarity is high and the
+   choice is mutual; then extended, and joined with neighbours that raise the group's cosine.
+4. **Summaries and slots** (:mod:`retold.match.summary`, sandwiches in
+   :mod:`retold.match.lexical`): sentences condensing a window of source sentences, and lone
+   sentences between two aligned groups.
+
+Each :class:`~retold.types.SentencePair` records in ``via`` the pass that made it
+(``"lexical"``, ``"semantic+join"``, ``"summary-gap"``, ...).
+
+>>> from retold.segment import segment
+>>> fa = featurize(segment("Officials said the plan would cost 5 billion. It was approved."))
+>>> fb = featurize(segment("The plan would cost 5 billion, officials announced."))
+>>> [(p.a, p.b, p.via) for p in match_sentences(fa, fb)]
+[((0,), (0,), 'lexical')]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retold.config import MatchSettings
+from retold.embed import Embedder
+from retold.types import SentencePair
+
+from .alignment import Alignment, Groups
+from .features import (
+    DocFeatures,
+    LexicalMatrices,
+    SentenceFeatures,
+    featurize,
+    lexical_matrices,
+    sentence_features,
+    weighted_jaccard,
+)
+from .passes import PASSES, Pass, run_passes, without
+
+
+def match_sentences(
+    fa: DocFeatures,
+    fb: DocFeatures,
+    *,
+    settings: MatchSettings | None = None,
+    embedder: Embedder | None = None,
+    vectors_a: np.ndarray | None = None,
+    vectors_b: np.ndarray | None = None,
+    passes: tuple[Pass, ...] = PASSES,
+) -> list[SentencePair]:
+    """Aligned sentence groups, ordered by their first b sentence.
+
+    ``vectors_a`` / ``vectors_b`` (one row per sentence) take the place of ``embedder``;
+    ``passes`` runs a subset or another order of :data:`PASSES` (for benches).
+    """
+    if fa.n == 0 or fb.n == 0:
+        return []
+    al = Alignment(
+        fa, fb, settings=settings or MatchSettings(), embedder=embedder, vectors_a=vectors_a, vectors_b=vectors_b
+    )
+    return run_passes(al, passes).pairs()
+
+
+__all__ = [
+    "PASSES",
+    "Alignment",
+    "DocFeatures",
+    "Groups",
+    "LexicalMatrices",
+    "Pass",
+    "SentenceFeatures",
+    "featurize",
+    "lexical_matrices",
+    "match_sentences",
+    "run_passes",
+    "sentence_features",
+    "weighted_jaccard",
+    "without",
+]
