@@ -186,6 +186,19 @@ class VerdictSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DecisionSettings:
+    """The learned pair decision (:mod:`retold.decision`).
+
+    ``learned`` off falls back to the rule verdict alone (the filters in ``VerdictTuning``);
+    ``model`` names a model file made by ``retold train --out`` (empty: the one shipped in the
+    package, ``retold/data/decision.json``).
+    """
+
+    learned: bool = True
+    model: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class IngestSettings:
     # ~80k words. Compare holds sentence x sentence matrices: two documents at this size (~5k
     # sentences each) take ~400 MB and ~15 s; raise it for long reports if memory allows.
@@ -283,6 +296,7 @@ class Settings:
     match: MatchSettings = field(default_factory=MatchSettings)
     align: AlignSettings = field(default_factory=AlignSettings)
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
+    decision: DecisionSettings = field(default_factory=DecisionSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
     batch: BatchSettings = field(default_factory=BatchSettings)

@@ -60,6 +60,36 @@ class HashEmbedder:
         return out / norms
 
 
+class CachedEmbedder:
+    """An embedder that remembers sentence vectors, so a text is embedded once per process.
+
+    A wire pool repeats sentences across its takes, and one pool is compared with every
+    newspaper article on its story: with the cache each distinct sentence is encoded once.
+    Repeats inside one call are encoded once too. At most ``max_items`` vectors are kept
+    (20,000 x 384 float32 = 30 MB); the oldest go first.
+    """
+
+    def __init__(self, inner: Embedder, *, max_items: int = 20_000) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.max_items = max_items
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            fresh = self.inner.encode(missing)
+            for t, v in zip(missing, fresh, strict=True):
+                self._vectors[t] = v
+            while len(self._vectors) > self.max_items:
+                del self._vectors[next(iter(self._vectors))]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = np.stack([self._vectors[t] if t in self._vectors else self.inner.encode([t])[0] for t in texts])
+        return out.astype(np.float32, copy=False)
+
+
 _CACHE: dict[tuple[str, str, int | str], Embedder] = {}
 
 

@@ -22,12 +22,13 @@ import numpy as np
 from retold.align import build_passages, describe_groups, reuse_share, unmatched_runs
 from retold.attribute import attribute
 from retold.config import Settings
+from retold.decision import load_model, pair_evidence
 from retold.embed import Embedder, get_embedder
 from retold.errors import DocumentTooLargeError, InputError
 from retold.match import DocFeatures, featurize, match_sentences, weighted_jaccard
 from retold.normalise import normalise
 from retold.segment import segment_normalised
-from retold.types import Attribution, Comparison, Document, Passage, Span, Verdict
+from retold.types import Attribution, Comparison, Degree, Document, Passage, RejectedPassage, Span, Verdict
 
 ProgressCallback = Callable[[str, float], None]
 # A passage made of one sentence group must be this similar: one shared boilerplate phrase
@@ -141,16 +142,22 @@ class Detector:
         )
         t1 = time.perf_counter()
         details = describe_groups(pairs, a.features, b.features)
-        passages = [
-            p for p in build_passages(details, a.features, b.features, max_gap=s.align.max_gap)
-            if (len(p.b) >= s.align.min_passage_chars or len(p.a) >= s.align.min_passage_chars)
-            and (len(p.pairs) > 1 or p.score >= SINGLE_PASSAGE_MIN_SCORE)
-        ]
+        proposed = build_passages(details, a.features, b.features, max_gap=s.align.max_gap)
+        # Each proposed passage that is not reported keeps the filter that dropped it.
+        rejected: dict[int, str] = {}
+        for k, p in enumerate(proposed):
+            if len(p.b) < s.align.min_passage_chars and len(p.a) < s.align.min_passage_chars:
+                rejected[k] = "too-short"
+            elif len(p.pairs) == 1 and p.score < SINGLE_PASSAGE_MIN_SCORE:
+                rejected[k] = "weak-single"
+        passages = [p for k, p in enumerate(proposed) if k not in rejected]
         before_weak_rule = len(passages)
         # Groups that are evidence on their own: ten words in a row, or part of an inserted block.
         evident = frozenset((d.pair.a, d.pair.b) for d in details if d.edits.longest_run >= STRONG_RUN_WORDS)
         evident |= _inserted_blocks(passages, a.features, b.features)
-        passages = _drop_scattered_weak(passages, a.features.n, b.features.n, evident)
+        survivors = _drop_scattered_weak(passages, a.features.n, b.features.n, evident)
+        rejected.update({k: "scattered-weak" for k, p in enumerate(proposed) if k not in rejected and p not in survivors})
+        passages = survivors
         related = len(passages) < before_weak_rule  # scattered similar sentences: the same story
         kept = {(pp.a, pp.b) for p in passages for pp in p.pairs}
         matched_a = {i for p in pairs if (p.a, p.b) in kept for i in p.a}
@@ -161,6 +168,37 @@ class Detector:
         added = unmatched_runs(b.features, matched_b) if passages else []
         t2 = time.perf_counter()
         verdict, confidence = _verdict(passages, reuse_a, reuse_b, a.features, b.features, s, related=related)
+        degree: Degree = "not"
+        probabilities: dict[str, float] = {}
+        # The features are kept even when the decision is off: `retold train` reads them so.
+        evidence = pair_evidence(a.features, b.features, details, kept, rule_reuse=verdict in ("copy", "partial-reuse"))
+        if s.decision.learned:
+            decision = load_model(s.decision.model).decide(evidence)
+            probabilities = dict(decision.probabilities)
+            # Reuse needs reused text to show: with no proposed passage the decision stays "not".
+            candidates = [p for k, p in enumerate(proposed) if rejected.get(k) != "too-short"]
+            if decision.degree != "not" and candidates:
+                if verdict not in ("copy", "partial-reuse"):
+                    # The rule filters dropped what the learned decision reads as reuse: keep it all.
+                    passages = candidates
+                    rejected = {k: why for k, why in rejected.items() if why == "too-short"}
+                    kept = {(pp.a, pp.b) for p in passages for pp in p.pairs}
+                    matched_a = {i for p in pairs if (p.a, p.b) in kept for i in p.a}
+                    matched_b = {j for p in pairs if (p.a, p.b) in kept for j in p.b}
+                    reuse_a = reuse_share(a.features, matched_a)
+                    reuse_b = reuse_share(b.features, matched_b)
+                    dropped = unmatched_runs(a.features, matched_a)
+                    added = unmatched_runs(b.features, matched_b)
+                degree = decision.degree
+                verdict = "copy" if degree == "wholly" else "partial-reuse"
+                confidence = round(decision.probability, 4)
+            else:
+                if verdict in ("copy", "partial-reuse"):
+                    verdict, confidence = _verdict([], 0.0, 0.0, a.features, b.features, s, related=True)
+                    rejected.update({k: "learned-not-reuse" for k in range(len(proposed)) if k not in rejected})
+                confidence = round(1.0 - decision.probability, 4)
+        elif verdict in ("copy", "partial-reuse"):
+            degree = "wholly" if verdict == "copy" else "partially"
         if verdict in ("copy", "partial-reuse"):
             attribution = attribute(
                 a.doc,
@@ -182,6 +220,7 @@ class Detector:
             )
         else:
             # Too little reused text for a verdict of reuse: report none rather than a stray pair.
+            rejected.update({k: "too-little-reuse" for k in range(len(proposed)) if k not in rejected})
             attribution = Attribution(None, 0.0, "no reused text: nothing to attribute", "none")
             passages, added, dropped = [], [], []
             reuse_a = reuse_b = 0.0
@@ -200,6 +239,10 @@ class Detector:
             a_segments=a.features.segments,
             b_segments=b.features.segments,
             timings={"match": t1 - t0, "align": t2 - t1, "attribute": t3 - t2},
+            degree=degree,
+            rejected=tuple(RejectedPassage(proposed[k], why) for k, why in sorted(rejected.items())),
+            probabilities=probabilities,
+            features=evidence,
         )
 
 

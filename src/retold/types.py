@@ -167,6 +167,17 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class RejectedPassage:
+    """A passage the matcher proposed that is not reported, with the filter that dropped it:
+    ``too-short``, ``weak-single`` (one sentence group, too weak alone), ``scattered-weak``
+    (weak groups scattered over two reports of one event), ``learned-not-reuse`` (the learned
+    decision reads the pair as independent reporting) or ``too-little-reuse``."""
+
+    passage: Passage
+    filter: str
+
+
+@dataclass(frozen=True, slots=True)
 class Attribution:
     """Which side is the source. ``source`` is None when undetermined."""
 
@@ -200,6 +211,8 @@ class Comparison:
     probabilities: Mapping[str, float] = field(default_factory=dict)
     # Pair features the decision read (names from ``retold.decision.FEATURES``).
     features: Mapping[str, float] = field(default_factory=dict, compare=False)
+    # Proposed passages that are not reported, each with the filter that dropped it.
+    rejected: tuple[RejectedPassage, ...] = ()
 
     @property
     def source(self) -> Side | None:

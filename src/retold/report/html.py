@@ -9,7 +9,7 @@ import html
 import json
 from collections.abc import Sequence
 
-from retold.types import Comparison, Span
+from retold.types import Comparison, SentencePair, Span
 
 COLOURS = {
     "verbatim": "#f8c4c4",
@@ -58,12 +58,21 @@ def _marks(text: str, side: str, c: Comparison) -> str:
     """The text of one side as escaped HTML with passage, edit and added/dropped marks."""
     n = len(text)
     passage = [-1] * n
+    pair = [-1] * n  # index into pairs: the sentence pair a character belongs to
+    pairs: list[SentencePair] = []
     edit = [""] * n
     extra = [""] * n
+    sentences = (c.a_segments if side == "a" else c.b_segments).sentences
     for k, p in enumerate(c.passages):
         sp = p.a if side == "a" else p.b
         for i in range(sp.start, min(sp.end, n)):
             passage[i] = k
+        for q in p.pairs:
+            pairs.append(q)
+            for idx in q.a if side == "a" else q.b:
+                s = sentences[idx].span
+                for i in range(max(s.start, sp.start), min(s.end, sp.end, n)):
+                    pair[i] = len(pairs) - 1
         for e in p.edits:
             es = e.a_span if side == "a" else e.b_span
             if es is None:
@@ -79,7 +88,7 @@ def _marks(text: str, side: str, c: Comparison) -> str:
     i = 0
     while i < n:
         j = i + 1
-        while j < n and passage[j] == passage[i] and edit[j] == edit[i] and extra[j] == extra[i]:
+        while j < n and passage[j] == passage[i] and pair[j] == pair[i] and edit[j] == edit[i] and extra[j] == extra[i]:
             j += 1
         chunk = html.escape(text[i:j])
         classes = []
@@ -87,7 +96,12 @@ def _marks(text: str, side: str, c: Comparison) -> str:
         if passage[i] >= 0:
             p = c.passages[passage[i]]
             classes.append("p")
-            attrs = f' data-p="{passage[i]}" data-side="{side}" style="background:{COLOURS[p.type]}" title="passage {passage[i] + 1}: {p.type}, score {p.score:.2f}"'
+            tip = f"passage {passage[i] + 1}: {p.type}, score {p.score:.2f}"
+            if pair[i] >= 0:  # the sentence pair under the pointer, and the matcher pass that made it
+                q = pairs[pair[i]]
+                cosine = "" if q.semantic is None else f", cosine {q.semantic:.2f}"
+                tip += f" · sentences via {q.via or 'unknown'}: lexical {q.lexical:.2f}{cosine}"
+            attrs = f' data-p="{passage[i]}" data-side="{side}" style="background:{COLOURS[p.type]}" title="{html.escape(tip)}"'
         if edit[i]:
             classes.append(edit[i])
         if extra[i]:
@@ -115,13 +129,25 @@ def render_html(c: Comparison, *, title: str = "retold compare") -> str:
         date = d.date.isoformat() if d.date else "no date"
         return f"<h2>{side}: {html.escape(d.id)} · {date}{' · ' + html.escape(d.title) if d.title else ''}</h2>"
 
-    data = json.dumps({"verdict": c.verdict, "source": at.source}).replace("<", "\\u003c")
+    dropped_rows = "".join(
+        f"<tr><td>{html.escape(r.filter)}</td><td>{r.passage.type}</td><td>{r.passage.score:.2f}</td>"
+        f"<td>{html.escape(r.passage.b.of(c.b.text)[:160])}</td></tr>"
+        for r in c.rejected
+    )
+    rejected = (
+        f'<details class="rejected"><summary>{len(c.rejected)} proposed passage(s) not reported, with the filter '
+        f"that dropped each</summary><table><tr><th>filter</th><th>type</th><th>score</th><th>b text</th></tr>"
+        f"{dropped_rows}</table></details>"
+        if c.rejected
+        else ""
+    )
+    data = json.dumps({"verdict": c.verdict, "degree": c.degree, "source": at.source}).replace("<", "\\u003c")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <title>{html.escape(title)}</title><style>{CSS}</style></head>
 <body><header><h1>{html.escape(title)}</h1>
-<div><span class="verdict v-{c.verdict}">{c.verdict}</span> confidence {c.confidence:.2f}</div>
+<div><span class="verdict v-{c.verdict}">{c.verdict}</span> confidence {c.confidence:.2f} · <b>{html.escape(c.degree)}</b> derived · P(reuse) {c.probabilities.get("reuse", 0.0):.2f}</div>
 <p class="meta"><b>source:</b> {html.escape(src)} (confidence {at.confidence:.2f}) — {html.escape(at.reason)}</p>
 <p class="meta"><b>reuse:</b> {c.reuse_a:.0%} of a is reused in b · {c.reuse_b:.0%} of b is taken from a ·
 {len(c.passages)} passage(s), {sum(len(p.edits) for p in c.passages)} word edits,
@@ -130,6 +156,7 @@ def render_html(c: Comparison, *, title: str = "retold compare") -> str:
 <div class="cols"><div class="doc" id="doc-a">{head("a")}{_marks(c.a.text, "a", c)}</div>
 <div class="doc" id="doc-b">{head("b")}{_marks(c.b.text, "b", c)}</div></div>
 <table><tr><th>passage</th><th>edit</th><th>a</th><th>b</th></tr>{"".join(rows)}</table>
+{rejected}
 <script type="application/json" id="retold-data">{data}</script>
 <script>{JS}</script></body></html>
 """

@@ -24,6 +24,7 @@ def pair_to_dict(p: SentencePair, c: Comparison | None = None) -> dict[str, Any]
         "score": _r(p.score),
         "lexical": _r(p.lexical),
         "semantic": None if p.semantic is None else _r(p.semantic),
+        "via": p.via,
     }
     if c is not None:
         out["a_spans"] = [c.a_segments.sentences[i].span.to_dict() for i in p.a]
@@ -66,6 +67,8 @@ def to_dict(c: Comparison, *, include_text: bool = False) -> dict[str, Any]:
         "schema": SCHEMA_VERSION,
         "verdict": c.verdict,
         "confidence": _r(c.confidence),
+        "degree": c.degree,
+        "probabilities": {k: _r(v) for k, v in c.probabilities.items()},
         "source": c.attribution.source,
         "source_reason": c.attribution.reason,
         "source_confidence": _r(c.attribution.confidence),
@@ -75,6 +78,11 @@ def to_dict(c: Comparison, *, include_text: bool = False) -> dict[str, Any]:
         "passages": [
             passage_to_dict(p, c.a.text if include_text else None, c.b.text if include_text else None, c)
             for p in c.passages
+        ],
+        "rejected": [
+            {"filter": r.filter, **passage_to_dict(r.passage, c.a.text if include_text else None,
+                                                   c.b.text if include_text else None, c)}
+            for r in c.rejected
         ],
         "added": [s.to_dict() for s in c.added],
         "dropped": [s.to_dict() for s in c.dropped],

@@ -36,7 +36,10 @@ def render(c: Comparison, *, max_edits: int = 40) -> Group:
     parts: list[object] = []
     head = Text()
     head.append(f" {c.verdict.upper()} ", style=VERDICT_STYLE.get(c.verdict, "bold"))
-    head.append(f"  confidence {c.confidence:.2f}\n")
+    head.append(f"  confidence {c.confidence:.2f}")
+    if c.probabilities:
+        head.append(f"  · {c.degree} derived · P(reuse) {c.probabilities.get('reuse', 0.0):.2f}")
+    head.append("\n")
     head.append(_doc_line("a", c.a) + "\n" + _doc_line("b", c.b) + "\n")
     at = c.attribution
     if at.source:

@@ -1,0 +1,386 @@
+"""Train the pair decision (``retold train``): development data in, ``decision.json`` out.
+
+Training examples, each a document pair with a label and a group for cross-validation:
+
+* **METER dev** (``meter-dev/pairs.jsonl``): PA wire pools against newspaper articles judged
+  wholly / partially / not derived by journalists; grouped by story.
+* **BBC synth copies** (:func:`retold.synth.generate` on the BBC articles, fixed seed): every
+  rewrite kind the generator makes, plus same-topic negatives; grouped by source article.
+* **BBC same-story pairs**: articles of one topic that share the most rare words yet no
+  8-word sequence (follow-ups and rival reports of one event); negatives, grouped by pair.
+
+Each pair runs the full compare once with the learned decision off; its features
+(:data:`retold.decision.FEATURES`) are cached in ``cache_dir`` by a digest of the texts and the
+settings, so a second run (or the cross-validation in ``bench/eval_meter.py``) reads them back.
+Training is deterministic: the same data and settings give the same file, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from retold.config import Settings
+from retold.decision import FEATURES, DecisionModel, Logistic
+from retold.embed import CachedEmbedder, get_embedder
+from retold.errors import InputError
+from retold.pipeline import Detector
+from retold.types import Degree, Document
+
+# L2 strength of both logistic models (sklearn's C); 1.0 was best or tied on story-grouped CV.
+REGULARISATION_C = 1.0
+# METER weighs this much against the generated and BBC examples (it is the real copy).
+METER_WEIGHT = 1.0
+EXAMPLES_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One labelled pair and what the compare found in it."""
+
+    source: str  # meter / synth / bbc-same-story / fixture
+    id: str
+    group: str
+    label: int  # 1 reuse, 0 not
+    degree: Degree
+    features: dict[str, float]
+    # For evaluation: b spans of the passages the rules kept, and of every proposed passage.
+    kept_b: tuple[tuple[int, int], ...] = ()
+    proposed_b: tuple[tuple[int, int], ...] = ()
+    seconds: float = 0.0
+    meta: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PairSpec:
+    source: str
+    id: str
+    group: str
+    label: int
+    degree: Degree
+    a: Document
+    b: Document
+    meta: dict[str, object] = field(default_factory=dict)
+
+
+def meter_pairs(path: Path) -> list[PairSpec]:
+    """The METER development pairs (``pairs.jsonl``)."""
+    if not path.is_file():
+        raise InputError(f"{path} not found: the METER development half lives in ../shared/data/meter-dev")
+    out = []
+    degree_of: dict[str, Degree] = {"wholly": "wholly", "partially": "partially", "non": "not"}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            out.append(
+                PairSpec(
+                    "meter",
+                    r["id"],
+                    r["story"],
+                    int(r["label"]),
+                    degree_of[r["group"]],
+                    Document(r["a"]["id"], r["a"]["text"]),
+                    Document(r["b"]["id"], r["b"]["text"]),
+                    {"spans": r.get("spans") or [], "newspaper": r.get("newspaper"), "group": r["group"]},
+                )
+            )
+    return out
+
+
+def _bbc_articles(folder: Path) -> list[tuple[str, str, str]]:
+    if not folder.is_dir():
+        raise InputError(f"{folder} not found: the BBC News data set lives in ../shared/data/bbc-news")
+    out = []
+    for f in sorted(folder.glob("*/*.txt")):
+        raw = f.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        out.append((f"{f.parent.name}/{f.name}", f.parent.name, text))
+    return out
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _grams8(text: str) -> set[tuple[str, ...]]:
+    w = _WORDS.findall(text.lower())
+    return {tuple(w[k : k + 8]) for k in range(len(w) - 7)}
+
+
+def bbc_same_story_pairs(folder: Path, *, n: int, seed: int = 1) -> list[PairSpec]:
+    """Negatives: same-topic BBC pairs sharing the most rare words but no 8-word sequence."""
+    from retold.tokens import is_content, weight
+
+    arts = _bbc_articles(folder)
+    bags: list[dict[str, float]] = []
+    for _, _, text in arts:
+        bag: dict[str, float] = {}
+        for w in _WORDS.findall(text.lower()):
+            if is_content(w) and not w.isdigit():
+                bag[w] = weight(w)
+        bags.append(bag)
+    grams = [_grams8(t) for _, _, t in arts]
+    by_topic: dict[str, list[int]] = {}
+    for k, (_, topic, _) in enumerate(arts):
+        by_topic.setdefault(topic, []).append(k)
+    scored: list[tuple[float, int, int]] = []
+    for ids in by_topic.values():
+        for x in range(len(ids)):
+            for y in range(x + 1, len(ids)):
+                i, j = ids[x], ids[y]
+                bi, bj = bags[i], bags[j]
+                shared = sum(bi[w] for w in bi.keys() & bj.keys())
+                union = sum(bi.values()) + sum(bj.values()) - shared
+                sim = shared / union if union else 0.0
+                if sim >= 0.12 and not (grams[i] & grams[j]):
+                    scored.append((sim, i, j))
+    scored.sort(reverse=True)
+    rng = random.Random(seed)
+    picked = scored[: n * 2]
+    rng.shuffle(picked)
+    out = []
+    for sim, i, j in sorted(picked[:n], reverse=True):
+        (ia, _, ta), (ib, _, tb) = arts[i], arts[j]
+        out.append(
+            PairSpec("bbc-same-story", f"{ia}|{ib}", f"bbc:{ia}|{ib}", 0, "not", Document(ia, ta), Document(ib, tb), {"wjaccard": round(sim, 4)})
+        )
+    return out
+
+
+
+
+def synth_pairs(folder: Path, *, n: int, seed: int = 1) -> list[PairSpec]:
+    """Generated rewrites of BBC articles (every kind) and same-topic negatives."""
+    from retold.synth import generate
+    from retold.synth_io import read_articles
+
+    if not folder.is_dir():
+        raise InputError(f"{folder} not found: the BBC News data set lives in ../shared/data/bbc-news")
+    arts = read_articles(folder)
+    ss = generate(arts, n=n, seed=seed, negative_share=0.2)
+    texts = {a.id: a for a in ss.articles}
+    docs = {d.id: d for d in ss.derived}
+    out = []
+    for p in ss.pairs:
+        src = texts.get(p.src)
+        d = docs.get(p.susp) or texts.get(p.susp)
+        if src is None or d is None:
+            continue
+        if p.label:
+            covered = sum(len(c.this) for c in p.cases) / max(1, len(d.text))
+            degree: Degree = "wholly" if covered >= 0.6 else "partially"
+        else:
+            degree = "not"
+        out.append(
+            PairSpec(
+                "synth",
+                f"{p.susp}|{p.src}",
+                f"synth:{p.src}",
+                int(p.label),
+                degree,
+                Document(src.id, src.text),
+                Document(d.id, d.text),
+                {"kind": p.obfuscation},
+            )
+        )
+    return out
+
+
+def _spec_digest(spec: PairSpec, settings_digest: str) -> str:
+    h = hashlib.sha256()
+    for part in (str(EXAMPLES_VERSION), settings_digest, spec.a.text, "\x00", spec.b.text):
+        h.update(part.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:24]
+
+
+def extract(
+    specs: Sequence[PairSpec],
+    *,
+    settings: Settings,
+    cache_dir: Path | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Example]:
+    """Run each pair through compare (decision off) and keep its features; cached on disk."""
+    s = settings.replace(decision={"learned": False})
+    det = Detector(s)
+    det._embedder = CachedEmbedder(get_embedder(s.embed)) if s.match.semantic else None
+    sdig = s.digest() if hasattr(s, "digest") else hashlib.sha256(repr(s).encode()).hexdigest()
+    cache: dict[str, dict[str, object]] = {}
+    cache_file = None
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        cache_file = cache_dir / "examples.jsonl"
+        if cache_file.exists():
+            for line in cache_file.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    cache[row["key"]] = row
+    out: list[Example] = []
+    fh = cache_file.open("a", encoding="utf-8") if cache_file is not None else None
+    try:
+        for k, spec in enumerate(specs):
+            key = _spec_digest(spec, sdig)
+            row = cache.get(key)
+            if row is None:
+                t0 = time.perf_counter()
+                c = det.compare(spec.a, spec.b)
+                row = {
+                    "key": key,
+                    "features": dict(c.features),
+                    "kept_b": [[p.b.start, p.b.end] for p in c.passages],
+                    "proposed_b": [[p.b.start, p.b.end] for p in c.passages]
+                    + [[r.passage.b.start, r.passage.b.end] for r in c.rejected if r.filter != "too-short"],
+                    "seconds": time.perf_counter() - t0,
+                    "verdict": c.verdict,
+                }
+                if fh is not None:
+                    fh.write(json.dumps(row) + "\n")
+                    fh.flush()
+                cache[key] = row
+            feats = row["features"]
+            assert isinstance(feats, dict)
+            out.append(
+                Example(
+                    spec.source,
+                    spec.id,
+                    spec.group,
+                    spec.label,
+                    spec.degree,
+                    {f: float(feats[f]) for f in FEATURES},
+                    tuple(tuple(x) for x in row["kept_b"]),  # type: ignore[misc, union-attr]
+                    tuple(tuple(x) for x in row["proposed_b"]),  # type: ignore[misc, union-attr]
+                    float(row["seconds"]),  # type: ignore[arg-type]
+                    {**spec.meta, "rule_verdict": row.get("verdict")},
+                )
+            )
+            if progress is not None:
+                progress(k + 1, len(specs))
+    finally:
+        if fh is not None:
+            fh.close()
+    return out
+
+
+def _matrix(examples: Sequence[Example]) -> np.ndarray:
+    return np.array([[e.features[f] for f in FEATURES] for e in examples], dtype=np.float64)
+
+
+def _fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Logistic:
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    if len(set(y.tolist())) < 2:
+        raise InputError("training needs both labels (reuse and not) in the data")
+    m = LogisticRegression(C=REGULARISATION_C, max_iter=5000, tol=1e-10)
+    m.fit(z, y, sample_weight=w)
+    return Logistic(tuple(map(float, mean)), tuple(map(float, scale)), tuple(map(float, m.coef_[0])), float(m.intercept_[0]))
+
+
+def _weights(examples: Sequence[Example]) -> np.ndarray:
+    """Each source weighs the same in total (METER x METER_WEIGHT), whatever its size."""
+    counts: dict[str, int] = {}
+    for e in examples:
+        counts[e.source] = counts.get(e.source, 0) + 1
+    n = len(examples)
+    k = len(counts)
+    return np.array(
+        [(n / (k * counts[e.source])) * (METER_WEIGHT if e.source == "meter" else 1.0) for e in examples]
+    )
+
+
+def fit(examples: Sequence[Example], *, meta: dict[str, object] | None = None) -> DecisionModel:
+    """Fit the reuse model on every example, the wholly model on the reuse examples."""
+    x = _matrix(examples)
+    y = np.array([e.label for e in examples])
+    w = _weights(examples)
+    reuse = _fit_logistic(x, y, w)
+    pos = [k for k, e in enumerate(examples) if e.label == 1]
+    yw = np.array([1 if examples[k].degree == "wholly" else 0 for k in pos])
+    wholly = _fit_logistic(x[pos], yw, w[pos])
+    return DecisionModel(FEATURES, reuse, wholly, 0.5, meta)
+
+
+def data_digest(examples: Iterable[Example]) -> str:
+    h = hashlib.sha256()
+    for e in sorted(examples, key=lambda e: (e.source, e.id)):
+        h.update(f"{e.source}\t{e.id}\t{e.label}\t{e.degree}\t".encode())
+        h.update(json.dumps([round(e.features[f], 6) for f in FEATURES]).encode())
+    return h.hexdigest()[:16]
+
+
+def story_folds(examples: Sequence[Example], k: int = 5, *, seed: int = 0) -> list[int]:
+    """A fold number per example; all examples of one group share a fold."""
+    groups = sorted({e.group for e in examples})
+    rng = random.Random(seed)
+    rng.shuffle(groups)
+    fold_of = {g: i % k for i, g in enumerate(groups)}
+    return [fold_of[e.group] for e in examples]
+
+
+def expected_calibration_error(p: Sequence[float], y: Sequence[int], *, bins: int = 10) -> tuple[float, list[tuple[float, float, int]]]:
+    """ECE over equal-width bins, and (mean predicted, observed rate, count) per bin."""
+    rows: list[tuple[float, float, int]] = []
+    total = len(p)
+    ece = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        idx = [i for i, v in enumerate(p) if (lo <= v < hi) or (b == bins - 1 and v == 1.0)]
+        if not idx:
+            continue
+        mp = sum(p[i] for i in idx) / len(idx)
+        obs = sum(y[i] for i in idx) / len(idx)
+        ece += len(idx) / total * abs(mp - obs)
+        rows.append((mp, obs, len(idx)))
+    return ece, rows
+
+
+def logloss(p: Sequence[float], y: Sequence[int]) -> float:
+    eps = 1e-9
+    return -sum(math.log(max(eps, v if t else 1 - v)) for v, t in zip(p, y, strict=True)) / max(1, len(p))
+
+
+def train_model(
+    *,
+    meter: Path,
+    bbc: Path | None,
+    n_synth: int,
+    n_same: int,
+    cache_dir: Path | None,
+    settings: Settings,
+    command: str,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[DecisionModel, str]:
+    """Build every example, fit, and return the model (its meta names the data and command)."""
+    specs = meter_pairs(meter)
+    examples = extract(specs, settings=settings, cache_dir=cache_dir,
+                       progress=(lambda k, n: progress("METER", k, n)) if progress else None)
+    if bbc is not None and (n_synth or n_same):
+        extra = (synth_pairs(bbc, n=n_synth) if n_synth else []) + (bbc_same_story_pairs(bbc, n=n_same) if n_same else [])
+        examples += extract(extra, settings=settings, cache_dir=cache_dir,
+                            progress=(lambda k, n: progress("BBC", k, n)) if progress else None)
+    counts: dict[str, int] = {}
+    for e in examples:
+        key = f"{e.source}:{e.label}"
+        counts[key] = counts.get(key, 0) + 1
+    meta: dict[str, object] = {
+        "command": command,
+        "data_digest": data_digest(examples),
+        "examples": dict(sorted(counts.items())),
+        "embedder": settings.embed.backend,
+    }
+    model = fit(examples, meta=meta)
+    return model, f"{len(examples)} examples, data digest {meta['data_digest']}"
