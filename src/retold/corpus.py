@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from retold.config import Settings
-from retold.corpus_graph import PairLink
+from retold.corpus_graph import PairLink, PassageClaim, assign_passages
 from retold.embed import Embedder, get_embedder
 from retold.errors import InputError
 from retold.fingerprint import MinHasher, fingerprint_text
@@ -463,10 +463,32 @@ class QueryResult:
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
 
+    def passage_owners(self) -> dict[tuple[str, int], tuple[bool, tuple[str, ...]]]:
+        """One passage, one source: ``(hit id, passage index) -> (primary, rival sources)``.
+
+        A passage of the query found in several stored articles belongs to the one where it is
+        best (score x length); the others list it as secondary.
+        """
+        claims = [
+            PassageClaim(h.id, k, p.a.start, p.a.end, p.score * len(p.a))
+            for h in self.hits if h.comparison.is_reuse
+            for k, p in enumerate(h.comparison.passages)
+        ]
+        return assign_passages(claims)
+
     def to_dict(self, *, include_all: bool = False) -> dict[str, Any]:
         hits = [h for h in self.hits if include_all or h.comparison.is_reuse]
+        owners = self.passage_owners()
+        out = []
+        for h in hits:
+            d = h.to_dict()
+            for k, p in enumerate(d["passages"]):
+                primary, rivals = owners.get((h.id, k), (True, ()))
+                p["primary"] = primary
+                p["also_in"] = list(rivals)
+            out.append(d)
         return {"query": self.query.id, "candidates": self.candidates, "seconds": round(self.seconds, 4),
-                "hits": [h.to_dict() for h in hits]}  # fmt: skip
+                "hits": out}  # fmt: skip
 
 
 class Corpus:

@@ -112,7 +112,7 @@ def reprint_clusters(links: Iterable[PairLink], *, dates: Mapping[str, Date | No
     return sorted(out, key=lambda c: (-len(c.ids), c.ids))
 
 
-def source_graph(links: Iterable[PairLink]) -> list[Edge]:
+def _source_graph(links: Iterable[PairLink]) -> list[Edge]:
     """Directed edges for the pairs whose source was decided (by dates or by the text)."""
     edges = []
     for ln in links:
@@ -123,6 +123,81 @@ def source_graph(links: Iterable[PairLink]) -> list[Edge]:
     return sorted(edges, key=lambda e: (e.source, e.copy))
 
 
+@dataclass(frozen=True, slots=True)
+class Sibling:
+    """Two articles that both derive from ``via``: they share text because they share a source,
+    so neither is the other's copy (two papers rewriting the same wire story)."""
+
+    a: str
+    b: str
+    via: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"a": self.a, "b": self.b, "via": list(self.via)}
+
+
+def siblings(links: Iterable[PairLink]) -> list[Sibling]:
+    """Reuse pairs whose two articles have a common source among the other decided pairs.
+
+    X and Y are siblings via Z when Z is the source of X and of Y (Z→X and Z→Y) and the X–Y pair
+    is not itself the reason: Z is neither X nor Y.
+    """
+    links = list(links)
+    sources_of: dict[str, set[str]] = defaultdict(set)
+    for ln in links:
+        if ln.source is not None:
+            src, cp = (ln.a, ln.b) if ln.source == "a" else (ln.b, ln.a)
+            sources_of[cp].add(src)
+    out = []
+    for ln in links:
+        common = (sources_of.get(ln.a, set()) & sources_of.get(ln.b, set())) - {ln.a, ln.b}
+        if common:
+            a, b = sorted((ln.a, ln.b))
+            out.append(Sibling(a, b, tuple(sorted(common))))
+    return sorted(set(out), key=lambda x: (x.a, x.b))
+
+
+def source_graph(links: Iterable[PairLink], *, without: Iterable[Sibling] = ()) -> list[Edge]:
+    """Directed edges for the pairs whose source was decided, leaving out sibling pairs."""
+    skip = {frozenset((x.a, x.b)) for x in without}
+    return [e for e in _source_graph(links) if frozenset((e.source, e.copy)) not in skip]
+
+
+@dataclass(frozen=True, slots=True)
+class PassageClaim:
+    """One passage of the query document, found in the comparison with ``source``."""
+
+    source: str
+    index: int
+    start: int
+    end: int
+    weight: float
+
+
+def assign_passages(claims: Iterable[PassageClaim], *, min_overlap: float = 0.5) -> dict[tuple[str, int], tuple[bool, tuple[str, ...]]]:
+    """One passage, one source: each passage of the query goes to the best candidate source.
+
+    Passages of different sources that overlap on the query side by at least ``min_overlap`` of
+    the shorter one compete; the one with the highest ``weight`` (score x length) is primary,
+    the others are secondary. Returns ``(source, index) -> (primary, other sources)``.
+    """
+    claims = sorted(claims, key=lambda c: (-c.weight, c.source, c.index))
+    out: dict[tuple[str, int], tuple[bool, tuple[str, ...]]] = {}
+    for k, c in enumerate(claims):
+        rivals = []
+        primary = True
+        for j, o in enumerate(claims):
+            if o.source == c.source:
+                continue
+            inter = min(c.end, o.end) - max(c.start, o.start)
+            if inter > 0 and inter >= min_overlap * min(c.end - c.start, o.end - o.start):
+                rivals.append(o.source)
+                if j < k:
+                    primary = False
+        out[(c.source, c.index)] = (primary, tuple(sorted(set(rivals))))
+    return out
+
+
 def outlet_table(edges: Iterable[Edge], outlets: Mapping[str, str | None]) -> list[OutletRow]:
     """Counts of source-outlet → copying-outlet over the graph's edges, most frequent first."""
     c: Counter[tuple[str, str]] = Counter()
@@ -131,4 +206,16 @@ def outlet_table(edges: Iterable[Edge], outlets: Mapping[str, str | None]) -> li
     return [OutletRow(s, t, n) for (s, t), n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-__all__ = ["Cluster", "Edge", "OutletRow", "PairLink", "outlet_table", "reprint_clusters", "source_graph"]
+__all__ = [
+    "Cluster",
+    "Edge",
+    "OutletRow",
+    "PairLink",
+    "PassageClaim",
+    "Sibling",
+    "assign_passages",
+    "outlet_table",
+    "reprint_clusters",
+    "siblings",
+    "source_graph",
+]

@@ -237,7 +237,7 @@ def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fm
         raise StoreError(f"no store at {db}; create one with `retold add {db} FILES…`")
     fmt = fmt or ("jsonl" if jsonl else "csv" if as_csv else "json")
     from retold.corpus import Corpus
-    from retold.corpus_graph import outlet_table, reprint_clusters, source_graph
+    from retold.corpus_graph import outlet_table, reprint_clusters, siblings, source_graph
     from retold.store import Store
 
     settings = _settings(db, config_path, embedder, lexical_only)
@@ -272,17 +272,19 @@ def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fm
     if fmt not in ("json", "table"):
         return
     clusters = reprint_clusters(links, dates={i: m[0] for i, m in meta.items()})
-    edges = source_graph(links)
+    sibs = siblings(links)
+    edges = source_graph(links, without=sibs)
     outlets = outlet_table(edges, {i: m[1] for i, m in meta.items()})
     if fmt == "json":
         _dump({
             "pairs": rows,
             "clusters": [c.to_dict() for c in clusters],
             "graph": [e.to_dict() for e in edges],
+            "siblings": [x.to_dict() for x in sibs],
             "outlets": [o.to_dict() for o in outlets],
         })  # fmt: skip
         return
-    _print_tables(rows, clusters, edges, outlets)
+    _print_tables(rows, clusters, edges, outlets, sibs)
 
 
 def _write_parquet(path: str, rows: list[dict[str, Any]]) -> None:
@@ -300,7 +302,9 @@ def _write_parquet(path: str, rows: list[dict[str, Any]]) -> None:
     click.echo(f"wrote {len(rows)} pairs to {path}", err=True)
 
 
-def _print_tables(rows: list[dict[str, Any]], clusters: list[Any], edges: list[Any], outlets: list[Any]) -> None:
+def _print_tables(
+    rows: list[dict[str, Any]], clusters: list[Any], edges: list[Any], outlets: list[Any], sibs: list[Any]
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -327,6 +331,13 @@ def _print_tables(rows: list[dict[str, Any]], clusters: list[Any], edges: list[A
             ot.add_row(o.source, o.copier, str(o.count))
         con.print(ot)
     con.print(f"source→copy edges: {len(edges)}")
+    if sibs:
+        st = Table(title="siblings (both derive from the same source: neither copies the other)")
+        for col in ("a", "b", "via"):
+            st.add_column(col)
+        for x in sibs:
+            st.add_row(x.a, x.b, ", ".join(x.via))
+        con.print(st)
 
 
 # -- show / stats / delete ------------------------------------------------------------------------
