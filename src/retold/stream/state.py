@@ -244,15 +244,18 @@ class StreamState:
         row = self.db.execute("SELECT doc_id FROM stream_seen WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         return None if row is None else str(row[0])
 
-    def finish_sql(self, item: Item | None, doc_id: str, seen: Iterable[tuple[str, str]], line: str) -> None:
-        """Inside the article's transaction: item done, its keys seen, its output line queued."""
+    def finish_sql(
+        self, item: Item | None, doc_id: str, seen: Iterable[tuple[str, str]], line: str, *, emitted: bool = False
+    ) -> None:
+        """Inside the article's transaction: item done, its keys seen, its output line queued
+        (``emitted``: already delivered, as an API answer, so no watcher writes it out)."""
         if item is not None:
             self._close(item, "done", None, doc_id)
         self.db.executemany(
             "INSERT OR IGNORE INTO stream_seen(kind, key, doc_id) VALUES (?, ?, ?)", [(k, v, doc_id) for k, v in seen]
         )
-        self.db.execute("INSERT INTO stream_outbox(doc_id, at, line, emitted) VALUES (?, ?, ?, 0)",
-                        (doc_id, time.time(), line))  # fmt: skip
+        self.db.execute("INSERT INTO stream_outbox(doc_id, at, line, emitted) VALUES (?, ?, ?, ?)",
+                        (doc_id, time.time(), line, int(emitted)))  # fmt: skip
 
     # -- the outbox ------------------------------------------------------------------------------
     def unemitted(self) -> list[OutLine]:

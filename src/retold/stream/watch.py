@@ -11,11 +11,8 @@ One article, in order (each step's failure is reported on stderr and never stops
 5. store it, its queue row and its output line in one transaction; then write the line and mark
    it written (see :mod:`retold.stream.state` for why that is exactly-once).
 
-Each output line is one JSON object: ``seq`` (the outbox number, for consumers that dedup),
-``article`` (id, url, title, date, outlet, chars, source, guid), ``sources``, ``copies`` and
-``related`` (ids of stored articles this one copies, that copy it, and reuse of unknown direction),
-``hits`` (per stored article the compare JSON of *this article* (a) against it (b): passages with
-spans into both, verdict, confidence, degree, source), ``candidates`` and ``timings``.
+Each output line is one JSON object (:mod:`retold.stream.report`) led by ``seq``, the outbox
+number, for consumers that dedup.
 
 For crash tests, ``RETOLD_STREAM_FAULT=STAGE:N`` SIGKILLs the process the N-th time it reaches
 STAGE (``polled``, ``fetched``, ``stored``, ``emitted``): the windows between the durable steps.
@@ -23,7 +20,6 @@ STAGE (``polled``, ``fetched``, ``stored``, ``emitted``): the windows between th
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -38,14 +34,13 @@ from retold.config import Settings
 from retold.errors import FetchError, InputError
 from retold.ingest import decode_bytes, document_from_mapping, parse_text
 from retold.ingest_corpus import html_document
-from retold.normalise import fold_typography
-from retold.report.json import document_to_dict
 from retold.store import Store
 from retold.stream.http import Fetcher
 from retold.stream.live import LiveCorpus
+from retold.stream.report import article_line, dumps, text_key
 from retold.stream.sources import Source, StdinSource
 from retold.stream.state import Item, StreamState
-from retold.types import Comparison, Document
+from retold.types import Document
 
 Log = Callable[[str], None]
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -133,20 +128,6 @@ class LineSink:
 
 
 # -- one article ----------------------------------------------------------------------------------
-
-
-def _degree(c: Comparison) -> Any:
-    d = getattr(c, "degree", None)
-    if d is None or isinstance(d, (int, float, str, bool)):
-        return d
-    to_dict = getattr(d, "to_dict", None)
-    return to_dict() if callable(to_dict) else str(d)
-
-
-def text_key(doc: Document) -> str:
-    """The content-hash dedup key: the outlet and a SHA-256 of the normalised words."""
-    words = " ".join(fold_typography(doc.text).split()).lower()
-    return f"{doc.outlet or ''}|{hashlib.sha256(words.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,21 +331,6 @@ class Watcher:
         )  # fmt: skip
 
     def _line(self, doc: Document, item: Item, result: Any, timings: dict[str, float]) -> str:
-        hits = [h for h in result.hits if self.include_all or h.comparison.is_reuse]
-        out_hits = []
-        for h in hits:
-            d = h.to_dict()
-            d.setdefault("degree", _degree(h.comparison))
-            out_hits.append(d)
-        article = {**document_to_dict(doc), "source": item.source, "guid": item.entry.get("guid")}
-        body = {
-            "article": article,
-            "sources": [h.id for h in hits if h.role == "source" and h.comparison.is_reuse],
-            "copies": [h.id for h in hits if h.role == "copy" and h.comparison.is_reuse],
-            "related": [h.id for h in hits if h.role is None and h.comparison.is_reuse],
-            "hits": out_hits,
-            "candidates": result.candidates,
-            "found_at": round(item.found_at, 3),
-            "timings": {k: round(v, 4) for k, v in timings.items()},
-        }
-        return json.dumps(body, ensure_ascii=False, default=str)
+        guid = item.entry.get("guid")
+        return dumps(article_line(doc, result, source=item.source, guid=str(guid) if guid else None,
+                                  include_all=self.include_all, found_at=item.found_at, timings=timings))

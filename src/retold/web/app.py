@@ -8,7 +8,8 @@ route                    does                                                   
 POST /api/compare        ``{"a": A, "b": B}`` → the compare JSON contract              –
 POST /api/query          one article against the store → ranked matches               –
 GET  /api/documents/ID   one stored document, with its text                           –
-POST /api/documents      add documents to the store                                   bearer
+POST /api/documents      add documents to the store (``?check=true``: and their hits)  bearer
+GET  /api/events         server-sent events: each new article and its hits            –
 DELETE /api/documents/ID remove one                                                   bearer
 GET  /api/clusters       reprint clusters with dates, for the timeline                –
 GET  /api/health         status, version, store size, embedder                        –
@@ -58,6 +59,7 @@ from retold.pipeline import Detector
 from retold.report.json import to_dict
 from retold.web.corpus import CorpusBackend, StoreCorpus, open_backend
 from retold.web.limits import LimitsMiddleware, SecurityHeadersMiddleware
+from retold.web.events import add_event_routes
 from retold.web.options import ServiceOptions
 from retold.web.schemas import AddRequest, CompareRequest, QueryRequest, to_document
 from retold.web.workers import JobTimeout, Overloaded, Workers
@@ -143,6 +145,7 @@ def create_app(
     _add_error_handlers(app)
     _add_api_routes(app)
     _add_page_routes(app)
+    add_event_routes(app, backend_of=lambda r: _corpus(_state(r)), workers_of=lambda r: _state(r).workers)
     return app
 
 
@@ -282,7 +285,12 @@ def _add_api_routes(app: FastAPI) -> None:
         return _json(await state.workers.run(lambda: _dumps(backend.get_document(doc_id)), pool="io"))
 
     @app.post("/api/documents", tags=["store"], status_code=201, dependencies=[Depends(_require_token)])
-    async def add_documents(body: AddRequest, request: Request) -> dict[str, Any]:
+    async def add_documents(
+        body: AddRequest,
+        request: Request,
+        check: Annotated[bool, Query(description="Also check each document against the store before it "
+                                                 "and return its hits (`results`), as `retold watch` does.")] = False,
+    ) -> dict[str, Any]:
         """Add documents (bearer token). At most `--max-docs` per request; one writer at a time."""
         state = _state(request)
         n, most = len(body.documents), state.options.max_documents
@@ -293,6 +301,12 @@ def _add_api_routes(app: FastAPI) -> None:
         limit = state.settings.ingest.max_document_chars
         docs = [to_document(d, default_id=f"doc-{i}", max_chars=limit) for i, d in enumerate(body.documents)]
         return await state.workers.run(_corpus(state).add_documents, docs, pool="write")
+        for d in docs:  # SQLite refuses lone surrogates; say which document, before storing any
+            problem = unencodable(d)
+            if problem is not None:
+                raise InputError(f"document {d.id!r}: {problem}")
+        if check:
+            return await state.workers.run(_corpus(state).add_and_check, docs, pool="write")
 
     @app.delete("/api/documents/{doc_id:path}", tags=["store"], dependencies=[Depends(_require_token)])
     async def delete_document(doc_id: str, request: Request) -> dict[str, Any]:

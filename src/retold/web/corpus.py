@@ -55,6 +55,12 @@ class CorpusBackend(Protocol):
 
     def clusters(self, limit: int) -> dict[str, Any]: ...
 
+    def add_and_check(self, docs: Sequence[Document]) -> dict[str, Any]: ...
+
+    def events_after(self, seq: int, limit: int) -> list[tuple[int, dict[str, Any]]]: ...
+
+    def last_event(self) -> int: ...
+
     def close(self) -> None: ...
 
 
@@ -136,6 +142,7 @@ class MemoryCorpus:
     docs: dict[str, Document] = field(default_factory=dict)
     _prepared: dict[str, Prepared] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _events: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def settings(self) -> Settings:
@@ -191,6 +198,34 @@ class MemoryCorpus:
                 if c.is_reuse:
                     links.append(Link(pa.doc.id, pb.doc.id, c.verdict, c.source, max(c.reuse_a, c.reuse_b)))
         return clusters_json(links, docs, limit)
+
+    def add_and_check(self, docs: Sequence[Document]) -> dict[str, Any]:
+        """Each document against everything before it, then stored; its hits are events too."""
+        from retold.stream.report import event_of
+
+        results = []
+        for d in docs:
+            res = self.query(d, 20)
+            res.pop("document", None)
+            line = {"article": {**document_json(d, text=False), "source": "api", "guid": None},
+                    "sources": [h["id"] for h in res["hits"] if h["role"] == "source"],
+                    "copies": [h["id"] for h in res["hits"] if h["role"] == "copy"],
+                    "related": [h["id"] for h in res["hits"] if h["role"] is None],
+                    "hits": res["hits"], "candidates": res["candidates"]}  # fmt: skip
+            self.add_documents([d])
+            with self._lock:
+                seq = len(self._events) + 1
+                self._events.append((seq, event_of(seq, line)))
+            results.append(line)
+        return {"ids": [d.id for d in docs], "read": len(docs), "results": results}
+
+    def events_after(self, seq: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+        with self._lock:
+            return [e for e in self._events if e[0] > seq][:limit]
+
+    def last_event(self) -> int:
+        with self._lock:
+            return len(self._events)
 
     def close(self) -> None:
         pass
@@ -325,6 +360,35 @@ class StoreCorpus:
         with self._lock:
             self._clusters = (key, out)
         return out
+
+    def add_and_check(self, docs: Sequence[Document]) -> dict[str, Any]:
+        """Query each document, then store it (on the writer thread: one LiveCorpus, updated in
+        place, so a stream of checks never rebuilds the ANN index); lines go to the outbox."""
+        from retold.stream.check import check_and_add
+        from retold.stream.live import LiveCorpus
+        from retold.stream.state import StreamState
+
+        st = self._store()
+        live = getattr(self._local, "live", None)
+        if live is None:
+            live = LiveCorpus(st, settings=self.settings, detector=self.detector, lead_embedder=self.doc_embedder())
+            self._local.live, self._local.stream_state = live, StreamState(st.db)
+        results = check_and_add(live, self._local.stream_state, docs)
+        self._count = (0.0, 0)
+        return {"ids": [d.id for d in docs], "read": len(docs), "results": results}
+
+    def events_after(self, seq: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+        import json
+
+        from retold.stream.report import event_of
+        from retold.stream.state import events_after
+
+        return [(s, event_of(s, json.loads(line))) for s, line in events_after(self._store().db, seq, limit=limit)]
+
+    def last_event(self) -> int:
+        from retold.stream.state import last_seq
+
+        return last_seq(self._store().db)
 
     def close(self) -> None:
         st = getattr(self._local, "store", None)
