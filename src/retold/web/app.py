@@ -58,8 +58,8 @@ from retold.errors import (
 from retold.pipeline import Detector
 from retold.report.json import to_dict
 from retold.web.corpus import CorpusBackend, StoreCorpus, open_backend
-from retold.web.limits import LimitsMiddleware, SecurityHeadersMiddleware
 from retold.web.events import add_event_routes
+from retold.web.limits import LimitsMiddleware, SecurityHeadersMiddleware
 from retold.web.options import ServiceOptions
 from retold.web.schemas import AddRequest, CompareRequest, QueryRequest, to_document
 from retold.web.workers import JobTimeout, Overloaded, Workers
@@ -144,8 +144,8 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware)
     _add_error_handlers(app)
     _add_api_routes(app)
-    _add_page_routes(app)
     add_event_routes(app, backend_of=lambda r: _corpus(_state(r)), workers_of=lambda r: _state(r).workers)
+    _add_page_routes(app)
     return app
 
 
@@ -300,13 +300,9 @@ def _add_api_routes(app: FastAPI) -> None:
             raise HTTPException(422, 'no documents: send {"documents": [{"id": ..., "text": ...}, ...]}')
         limit = state.settings.ingest.max_document_chars
         docs = [to_document(d, default_id=f"doc-{i}", max_chars=limit) for i, d in enumerate(body.documents)]
-        return await state.workers.run(_corpus(state).add_documents, docs, pool="write")
-        for d in docs:  # SQLite refuses lone surrogates; say which document, before storing any
-            problem = unencodable(d)
-            if problem is not None:
-                raise InputError(f"document {d.id!r}: {problem}")
         if check:
             return await state.workers.run(_corpus(state).add_and_check, docs, pool="write")
+        return await state.workers.run(_corpus(state).add_documents, docs, pool="write")
 
     @app.delete("/api/documents/{doc_id:path}", tags=["store"], dependencies=[Depends(_require_token)])
     async def delete_document(doc_id: str, request: Request) -> dict[str, Any]:
