@@ -52,7 +52,7 @@ def git_state() -> str:
         r = subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=False)
         return r.stdout.strip()
 
-    core = [f"src/retold/{m}.py" for m in CORE_MODULES]
+    core = [p for m in CORE_MODULES for p in (f"src/retold/{m}.py", f"src/retold/{m}/")]  # module or package
     dirty = [line[3:] for line in git("status", "--porcelain", "--", *core).splitlines()]
     return git("rev-parse", "--short", "HEAD") + (
         f" + uncommitted edits in {', '.join(dirty)}" if dirty else ""

@@ -18,7 +18,13 @@ The pairs:
 the hashing embedder (at the default and a loose semantic threshold), and (for the MiniLM subset) with the stored vectors, both passed as
 ``vectors_a/vectors_b`` and through an embedder that looks the stored vectors up by text. It prints
 one sha256 over all ``(a, b, score, lexical, semantic)`` tuples (floats by ``repr``; ``via`` left
-out), per-way digests, and writes every tuple to DIR/check.json for diffing.
+out), per-way digests, a separate digest and counts of ``via``, and writes every tuple to
+DIR/check.json for diffing.
+
+The digest depends on the snapshot (segmentation changes move it), so compare two commits on one
+snapshot: take it, run ``check`` at the reference commit (``git worktree add``), then at yours.
+Recorded on a snapshot taken at 338c507: 2ba79aab65f168ad there (match.py, one function) and
+after the split into retold/match/ (93079c5, 4ba7104).
 """
 
 from __future__ import annotations
@@ -148,26 +154,36 @@ def check(d: Path, expect: str | None) -> int:
     results: dict[str, dict[str, Any]] = {
         "lexical": {}, "hash": {}, "hash-loose": {}, "minilm-vectors": {}, "minilm-embedder": {}
     }
+    vias: dict[str, list[str]] = {}
+    via_counts: dict[str, int] = {}
+
+    def rows(way: str, name: str, pairs: Any) -> None:
+        results[way][name] = _rows(pairs)
+        vias[f"{way}/{name}"] = [getattr(p, "via", "") for p in pairs]
+        for p in pairs:
+            v = getattr(p, "via", "")
+            via_counts[v] = via_counts.get(v, 0) + 1
+
     for name, fa, fb in snap["items"]:
-        results["lexical"][name] = _rows(match_sentences(fa, fb, settings=lexical))
-        results["hash"][name] = _rows(match_sentences(fa, fb, settings=default, embedder=hashing))
-        results["hash-loose"][name] = _rows(match_sentences(fa, fb, settings=loose, embedder=hashing))
+        rows("lexical", name, match_sentences(fa, fb, settings=lexical))
+        rows("hash", name, match_sentences(fa, fb, settings=default, embedder=hashing))
+        rows("hash-loose", name, match_sentences(fa, fb, settings=loose, embedder=hashing))
         if name in snap["vectors"]:
             va, vb = snap["vectors"][name]
-            results["minilm-vectors"][name] = _rows(
-                match_sentences(fa, fb, settings=default, vectors_a=va, vectors_b=vb)
-            )
+            rows("minilm-vectors", name, match_sentences(fa, fb, settings=default, vectors_a=va, vectors_b=vb))
             table = {s.norm: v for s, v in zip(fa.segments.sentences, va, strict=True)}
             table.update({s.norm: v for s, v in zip(fb.segments.sentences, vb, strict=True)})
-            results["minilm-embedder"][name] = _rows(
-                match_sentences(fa, fb, settings=default, embedder=_LookupEmbedder(table))
-            )
+            rows("minilm-embedder", name, match_sentences(fa, fb, settings=default, embedder=_LookupEmbedder(table)))
     (d / "check.json").write_text(json.dumps(results, indent=0, sort_keys=True))
     for way, per in results.items():
         n = sum(len(v) for v in per.values())
         h = hashlib.sha256(json.dumps(per, sort_keys=True).encode()).hexdigest()[:16]
         print(f"{way:16s} {len(per):3d} pairs {n:5d} sentence pairs  {h}")
     digest = hashlib.sha256(json.dumps(results, sort_keys=True).encode()).hexdigest()[:16]
+    # The passes that made the pairs, apart: a refactor that moves work between passes changes
+    # this one only.
+    via = hashlib.sha256(json.dumps(vias, sort_keys=True).encode()).hexdigest()[:16]
+    print(f"via digest {via} ({', '.join(f'{k} {n}' for k, n in sorted(via_counts.items()))})")
     print(f"digest {digest}")
     if expect and digest != expect:
         print(f"MISMATCH: expected {expect}; diff {d / 'check.json'} against a run at the reference commit")
