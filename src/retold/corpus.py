@@ -50,6 +50,7 @@ from retold.corpus_graph import PairLink, PassageClaim, assign_passages
 from retold.embed import Embedder, get_embedder
 from retold.errors import InputError
 from retold.fingerprint import MinHasher, fingerprint_text
+from retold.ingest import unencodable
 from retold.ingest_corpus import FieldMap, Record, iter_records
 from retold.lsh import band_keys, candidate_pairs
 from retold.pipeline import Detector, Prepared
@@ -223,18 +224,46 @@ def add_documents(
     batch: list[tuple[Document, str | None]] = []
     seen: set[str] = set()
 
-    def flush() -> None:
+    def reject(msg: str) -> None:
+        nonlocal rejected
+        rejected += 1
+        if len(errors) < 1000:
+            errors.append(msg)
+        if on_reject is not None:
+            on_reject(msg)
+
+    def put(todo: list[tuple[Document, str | None]]) -> None:
         nonlocal added, updated, unchanged, embedded
-        if not batch:
-            return
-        stored = store.content_hashes(d.id for d, _ in batch)
-        todo = [(d, o) for d, o in batch if stored.get(d.id) != content_hash(d)]
-        unchanged += len(batch) - len(todo)
         recs = index_records([d for d, _ in todo], settings=settings, minhasher=mh, embedder=emb,
                              origins=[o for _, o in todo])  # fmt: skip
         res = store.put(recs)
         added, updated, unchanged = added + res.added, updated + res.updated, unchanged + res.unchanged
         embedded += len(recs) if emb is not None else 0
+
+    def flush() -> None:
+        nonlocal unchanged
+        if not batch:
+            return
+        stored = store.content_hashes(d.id for d, _ in batch)
+        todo = [(d, o) for d, o in batch if stored.get(d.id) != content_hash(d)]
+        unchanged += len(batch) - len(todo)
+        try:
+            put(todo)
+        except (sqlite3.OperationalError, MemoryError):
+            raise  # the store is locked or full, the machine out of memory: no record is at fault
+        except Exception:
+            # One bad record fails its batch's transaction (before: the run ended, and the good
+            # records of the batch and of the rest of the input were lost). Store them one by one,
+            # rejecting only the records that fail on their own, each with its origin and reason.
+            for one in todo:
+                try:
+                    put([one])
+                except (sqlite3.OperationalError, MemoryError):
+                    raise
+                except Exception as exc:
+                    doc, origin = one
+                    reject(f"{origin or doc.id}: document {doc.id!r} could not be stored "
+                           f"({type(exc).__name__}: {exc}); skipped")  # fmt: skip
         batch.clear()
         progress("add", read, None)
 
@@ -244,16 +273,15 @@ def add_documents(
             doc, origin = item, None
         elif isinstance(item, Record):
             if item.doc is None:
-                rejected += 1
-                msg = item.error or f"{item.origin}: unreadable record"
-                if len(errors) < 1000:
-                    errors.append(msg)
-                if on_reject is not None:
-                    on_reject(msg)
+                reject(item.error or f"{item.origin}: unreadable record")
                 continue
             doc, origin = item.doc, item.origin
         else:  # pragma: no cover - typed callers never get here
             raise TypeError(f"cannot add {type(item).__name__}")
+        problem = unencodable(doc)
+        if problem is not None:  # a Document built by a caller, not by the readers (they check)
+            reject(f"{origin or doc.id}: document {doc.id!r}: {problem}")
+            continue
         if doc.id in seen:  # the same id twice in one run: the later record wins, in its own batch
             flush()
         seen.add(doc.id)

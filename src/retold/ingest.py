@@ -38,6 +38,31 @@ def parse_text(raw: str, *, id: str) -> Document:
     return Document(id=id, text=raw[m.end() :], date=day)
 
 
+def unencodable(doc: Document) -> str | None:
+    """Why ``doc`` cannot be stored as UTF-8 text, or None when it can.
+
+    JSON may spell lone surrogates (``"\\ud800"``) and a file decoded with ``surrogateescape``
+    keeps undecodable bytes as ``U+DC80``-``U+DCFF``; SQLite and UTF-8 output refuse both.
+
+    >>> unencodable(Document(id="x", text="fine"))
+    >>> unencodable(Document(id="x", text="bad \\ud800"))
+    'text has a lone surrogate (U+D800) at character 4, which is not valid Unicode (a JSON "\\\\ud800" escape, or text decoded with the wrong encoding); fix or drop the record'
+    """
+    for name in ("id", "text", "title", "url", "outlet"):
+        value = getattr(doc, name)
+        if not value:
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return (
+                f"{name} has a lone surrogate (U+{ord(value[exc.start]):04X}) at character {exc.start:,}, which is "
+                'not valid Unicode (a JSON "\\ud800" escape, or text decoded with the wrong encoding); '
+                "fix or drop the record"
+            )
+    return None
+
+
 def parse_date(value: Any, *, where: str) -> Date | None:
     """An ISO date (or the date part of an ISO timestamp); None for empty values."""
     if value in (None, ""):
@@ -136,7 +161,16 @@ def read_document(source: str | Path, *, text: str | None = None, encoding: str 
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        except (RecursionError, ValueError) as exc:  # nested too deep; an integer of over 4,300 digits
+            raise InputError(f"{source}: unreadable JSON ({json_problem(exc)})") from None
         if not isinstance(obj, dict):
             raise InputError(f'{source}: expected a JSON object with a "text" field')
         return document_from_mapping(obj, default_id=name, where=str(source))
     return parse_text(text, id=name)
+
+
+def json_problem(exc: BaseException) -> str:
+    """What a JSON reader's non-syntax error means, for a rejection message."""
+    if isinstance(exc, RecursionError):
+        return "arrays or objects nested too deeply to read; flatten the record"
+    return str(exc)
