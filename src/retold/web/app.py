@@ -55,6 +55,7 @@ from retold.errors import (
     SettingsMismatchError,
     StoreError,
 )
+from retold.ingest import unencodable
 from retold.pipeline import Detector
 from retold.report.json import to_dict
 from retold.web.corpus import CorpusBackend, StoreCorpus, open_backend
@@ -300,6 +301,10 @@ def _add_api_routes(app: FastAPI) -> None:
             raise HTTPException(422, 'no documents: send {"documents": [{"id": ..., "text": ...}, ...]}')
         limit = state.settings.ingest.max_document_chars
         docs = [to_document(d, default_id=f"doc-{i}", max_chars=limit) for i, d in enumerate(body.documents)]
+        for d in docs:  # SQLite refuses lone surrogates; say which document, before storing any
+            problem = unencodable(d)
+            if problem is not None:
+                raise InputError(f"document {d.id!r}: {problem}")
         if check:
             return await state.workers.run(_corpus(state).add_and_check, docs, pool="write")
         return await state.workers.run(_corpus(state).add_documents, docs, pool="write")
