@@ -602,6 +602,76 @@ async function loadClusters() {
   }
 }
 
+// ---------------------------------------------------------------- live panel (server-sent events)
+
+const LIVE_MAX = 200;
+let liveCount = 0;
+
+function liveRole(hit) {
+  if (hit.role === "source") return "reuses";
+  if (hit.role === "copy") return "is reused by";
+  return "shares text with";
+}
+
+function addLiveItem(ev) {
+  const a = ev.article || {};
+  const hits = ev.hits || [];
+  const li = h("li", { class: "live-item", dataset: { seq: String(ev.seq) } },
+    h("div", { class: "live-head" },
+      /^https?:\/\//i.test(a.url || "")  // only web addresses become links (never javascript: from a feed)
+        ? h("a", { href: a.url, rel: "noopener noreferrer", target: "_blank", class: "live-title" }, a.title || a.id)
+        : h("span", { class: "live-title" }, a.title || a.id),
+      h("span", { class: "muted" }, " ", [a.outlet, a.date].filter(Boolean).join(" · "))));
+  if (!hits.length) append(li, h("div", { class: "muted live-none" }, "no earlier source found"));
+  for (const hit of hits.slice(0, 3)) {
+    const btn = h("button", { type: "button", class: "small live-compare" }, "side by side");
+    btn.addEventListener("click", () => liveCompare(a.id, hit.id, btn));
+    append(li, h("div", { class: "live-hit" }, verdictBadge(hit.verdict), " ", liveRole(hit), " ",
+      h("span", { class: "live-source", title: hit.id }, hit.title || hit.id),
+      hit.outlet ? h("span", { class: "muted" }, ` (${hit.outlet})`) : null,
+      h("span", { class: "muted" }, ` ${pct(Math.max(hit.reuse ? hit.reuse.a : 0, hit.reuse ? hit.reuse.b : 0))} reused `),
+      btn));
+  }
+  const list = $("live-list");
+  list.insertBefore(li, list.firstChild);
+  while (list.children.length > LIVE_MAX) list.removeChild(list.lastChild);
+  liveCount += 1;
+  $("live-count").textContent = ` (${liveCount})`;
+}
+
+async function liveCompare(aId, bId, btn) {
+  const status = $("live-status");
+  btn.disabled = true;
+  try {
+    const get = (id) => api("GET", `/api/documents/${encodeURIComponent(id)}`);
+    const [da, db] = await Promise.all([get(aId), get(bId)]);
+    const asReq = (d) => ({ id: d.id, text: d.text, date: d.date, title: d.title, url: d.url, outlet: d.outlet });
+    const result = await api("POST", "/api/compare?include_text=true", { a: asReq(da), b: asReq(db) });
+    renderComparison($("live-result"), result, { a: result.documents.a.text, b: result.documents.b.text },
+      { a: da.title || aId, b: db.title || bId });
+    $("live-result").scrollIntoView({ block: "start", behavior: "smooth" });
+  } catch (err) {
+    setStatus(status, err.message, "error");
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+function startLive() {
+  if (!window.EventSource) {
+    setStatus($("live-status"), "this browser cannot receive server-sent events", "error");
+    return;
+  }
+  const es = new EventSource("/api/events");
+  es.addEventListener("open", () => setStatus($("live-status"), "listening for new articles", "ok"));
+  es.addEventListener("error", () => setStatus($("live-status"), "reconnecting…", "busy"));
+  es.addEventListener("article", (msg) => {
+    let ev;
+    try { ev = JSON.parse(msg.data); } catch (err) { return; }
+    addLiveItem(ev);
+  });
+}
+
 // ---------------------------------------------------------------- wiring
 
 function showTab(name) {
@@ -616,6 +686,8 @@ async function loadHealth() {
     const hlt = await api("GET", "/api/health");
     const store = hlt.store ? `store: ${hlt.store.documents ?? "?"} docs` : "no store";
     el.textContent = `${store} · ${hlt.embedder} · v${hlt.version}`;
+    if (hlt.store) startLive();
+    else setStatus($("live-status"), "start `retold serve STORE.db` to see new articles here", null);
     el.title = hlt.store && hlt.store.path ? hlt.store.path : "";
     if (!hlt.store) {
       for (const t of ["query", "clusters"]) $(`tabbtn-${t}`).title = "start `retold serve STORE.db` to use this";
