@@ -23,7 +23,8 @@ from typing import Any, Literal
 
 from retold.errors import ConfigError
 
-NORMALISER_VERSION = 1
+# 2: hard-wrapped text keeps its paragraphs; wire furniture (rules, slugs, bylines) is dropped.
+NORMALISER_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,9 +134,67 @@ def _ends_sentence(prev: str) -> bool:
 _LOWER_START = re.compile(r"^[\"'(\[]*[a-z]")
 
 
+# Wire copy and other hard-wrapped text: lines that are never part of a sentence.
+_TIMESTAMP_LINE = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?:? \d{1,2}/\d{1,2}/\d{2,4}\b")
+_BYLINE = re.compile(r"By [A-Z][\w'-]*(?:[ ,]{1,2}[\w'&-]+){0,7}")
+# A hard-wrapped block: most lines end near one width, at most this many characters.
+MAX_WRAP_WIDTH = 100
+# A line this much shorter than the wrap width, ending a sentence, ends its paragraph.
+SHORT_LINE_SHARE = 0.8
+
+
+def is_boilerplate_line(line: str) -> bool:
+    """A line of wire furniture, not article text: a rule of dashes or stars, a slug or
+    timestamp line (``16:54 01/03/00: Page 1 (ZSM) COURTS Burstein``), a byline
+    (``By Damien Brook, PA News``) or an editor's note in parentheses.
+
+    >>> [is_boilerplate_line(x) for x in ("-----", "By Jo Hale, PA News", "He said it.")]
+    [True, True, False]
+    """
+    t = line.strip()
+    if not t:
+        return False
+    if not any(c.isalnum() for c in t):
+        return True
+    if _TIMESTAMP_LINE.match(t) and len(t) <= 120:
+        return True
+    if _BYLINE.fullmatch(t) and len(t) <= 80:
+        return True
+    return t.startswith("(") and t.endswith(")") and len(t) <= 160
+
+
+def _stands_alone(line: str) -> bool:
+    """Never joined to the next or previous line: wire furniture, or a headline in capitals."""
+    t = line.strip()
+    if is_boilerplate_line(t):
+        return True
+    return len(t) <= 120 and any(c.isalpha() for c in t) and not any(c.islower() for c in t)
+
+
+def _wrap_width(text: str) -> int | None:
+    """The width of a hard-wrapped text (the 90th percentile of its line lengths), or None when
+    it is not hard-wrapped (fewer than 6 lines, or under half of them near that width)."""
+    lengths = sorted(len(x.rstrip()) for x in text.split("\n") if x.strip())
+    if len(lengths) < 6:
+        return None
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    if width > MAX_WRAP_WIDTH or sum(n >= 0.75 * width for n in lengths) < 0.5 * len(lengths):
+        return None
+    return width
+
+
+def _line_ends_paragraph(prev_line: str, next_line: str, width: int) -> bool:
+    """In hard-wrapped text, whether a single line break is a paragraph break."""
+    if _stands_alone(prev_line) or _stands_alone(next_line):
+        return True
+    return _ends_sentence(prev_line) and len(prev_line.rstrip()) < SHORT_LINE_SHARE * width
+
+
 def _is_spurious_break(prev_para: str, next_para: str, *, single_newline_mode: bool) -> bool:
     """A paragraph break inside a sentence: the text before it does not end one."""
     if not prev_para.strip() or not next_para.strip():
+        return False
+    if _stands_alone(prev_para) or _stands_alone(next_para):
         return False
     if _ends_sentence(prev_para):
         return False
@@ -181,6 +239,8 @@ def normalise(raw: str, *, repair_breaks: bool = True) -> Normalised:
 
     # Collapse whitespace runs; a run with a line break may be a paragraph break.
     double_mode = bool(re.search(r"\n[ \t]*\n", folded))
+    # Hard-wrapped text with blank lines (wire copy): single line breaks may still end paragraphs.
+    width = _wrap_width(folded) if double_mode else None
     out_chars: list[str] = []
     out_offs: list[int] = []
     breaks: list[tuple[int, int, int]] = []  # (index in out, raw start, raw end) of "\n" markers
@@ -195,6 +255,12 @@ def normalise(raw: str, *, repair_breaks: bool = True) -> Normalised:
                 j += 1
             if out_chars and j < n:  # drop leading and trailing whitespace
                 is_break = newlines >= 2 if double_mode else newlines >= 1
+                if not is_break and newlines == 1 and width is not None:
+                    line_start = folded.rfind("\n", 0, i) + 1
+                    line_end = folded.find("\n", j)
+                    prev_line = folded[line_start:i]
+                    next_line = folded[j : line_end if line_end >= 0 else n]
+                    is_break = _line_ends_paragraph(prev_line, next_line, width)
                 out_chars.append("\n" if is_break else " ")
                 out_offs.append(offs[i])
                 if is_break:

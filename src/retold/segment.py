@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from retold.normalise import Normalised, normalise
+from retold.normalise import Normalised, is_boilerplate_line, normalise
 from retold.types import Paragraph, Segmented, Sentence
 
 ABBREVIATIONS = frozenset(
@@ -118,8 +118,8 @@ def segment_normalised(norm: Normalised, *, min_tokens: int = 3) -> Segmented:
     for para in text.split("\n\n"):
         p_start, p_end = pos, pos + len(para)
         pos = p_end + 2
-        if not para.strip():
-            continue
+        if not para.strip() or is_boilerplate_line(para):
+            continue  # wire furniture (rules, slugs, bylines) is not article text
         pi = len(paragraphs)
         paragraphs.append(Paragraph(pi, norm.raw_span(p_start, p_end)))
         cuts = [0, *_sentence_ends(para), len(para)]
