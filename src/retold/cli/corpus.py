@@ -24,6 +24,7 @@ import click
 from retold.cli.common import build_settings, read_input, settings_options
 from retold.config import Settings
 from retold.errors import InputError, StoreError
+from retold.report.terminal import markup_safe, printable
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -106,7 +107,7 @@ def add(db: str, files: tuple[str, ...], id_field: str, text_field: str, date_fi
         settings = settings.replace(ingest={"encoding": encoding})
     fields = FieldMap(id=id_field, text=text_field, date=date_field, title=title_field, url=url_field,
                       outlet=outlet_field)  # fmt: skip
-    reject = None if quiet else (lambda msg: click.echo(f"skipped: {msg}", err=True))
+    reject = None if quiet else (lambda msg: click.echo(f"skipped: {printable(msg, newlines=False)}", err=True))
     with Store(db, settings=settings) as store, _progress() as progress:
         summary = add_documents(store, list(files), settings=settings, fields=fields, embed=not no_embed,
                                 on_reject=reject, progress=progress)  # fmt: skip
@@ -170,12 +171,12 @@ def query(db: str, file: str, top_k: int | None, include_all: bool, jsonl: bool,
         from rich.console import Console
         from rich.table import Table
 
-        t = Table(title=f"{doc.id}: {len(out['hits'])} hits of {result.candidates} candidates")
+        t = Table(title=f"{markup_safe(doc.id)}: {len(out['hits'])} hits of {result.candidates} candidates")
         for col in ("id", "role", "verdict", "reuse (query)", "reuse (hit)", "passages", "channels"):
             t.add_column(col)
         for h in out["hits"]:
-            t.add_row(h["id"], h["role"] or "-", h["verdict"], f"{h['reuse']['a']:.0%}", f"{h['reuse']['b']:.0%}",
-                      str(len(h["passages"])), ",".join(h["candidate"]["channels"]))  # fmt: skip
+            t.add_row(markup_safe(h["id"]), h["role"] or "-", h["verdict"], f"{h['reuse']['a']:.0%}",
+                      f"{h['reuse']['b']:.0%}", str(len(h["passages"])), ",".join(h["candidate"]["channels"]))  # fmt: skip
         Console().print(t)
     else:
         _dump(out)
@@ -314,21 +315,22 @@ def _print_tables(
         t.add_column(col)
     for r in rows:
         types = sorted({p["type"] for p in r["passages"]})
-        t.add_row(r["a"], r["b"], r["verdict"], r["source"] or "-", f"{r['reuse']['a']:.0%}", f"{r['reuse']['b']:.0%}",
-                  ", ".join(types))  # fmt: skip
+        t.add_row(markup_safe(r["a"]), markup_safe(r["b"]), r["verdict"], r["source"] or "-", f"{r['reuse']['a']:.0%}",
+                  f"{r['reuse']['b']:.0%}", ", ".join(types))  # fmt: skip
     con.print(t)
     ct = Table(title=f"{len(clusters)} reprint clusters")
     for col in ("size", "origin", "documents"):
         ct.add_column(col)
     for c in clusters:
-        ct.add_row(str(len(c.ids)), c.origin or "-", ", ".join(c.ids[:8]) + (" …" if len(c.ids) > 8 else ""))
+        ct.add_row(str(len(c.ids)), markup_safe(c.origin or "-"),
+                   ", ".join(markup_safe(i) for i in c.ids[:8]) + (" …" if len(c.ids) > 8 else ""))
     con.print(ct)
     if outlets:
         ot = Table(title="who copies whom (source outlet → copying outlet)")
         for col in ("source", "copier", "pairs"):
             ot.add_column(col)
         for o in outlets:
-            ot.add_row(o.source, o.copier, str(o.count))
+            ot.add_row(markup_safe(o.source), markup_safe(o.copier), str(o.count))
         con.print(ot)
     con.print(f"source→copy edges: {len(edges)}")
     if sibs:
@@ -365,17 +367,20 @@ def show(db: str, id: str, as_json: bool) -> None:
     if as_json:
         _dump(info)
         return
-    click.echo(f"{doc.id}  ({len(doc.text):,} chars; from {origin or '-'})")
+    # Stored text is from the open web: escape sequences in it are shown, never sent raw (issue 13).
+    click.echo(f"{printable(doc.id, newlines=False)}  ({len(doc.text):,} chars; from "
+               f"{printable(origin or '-', newlines=False)})")  # fmt: skip
     for k in ("title", "date", "outlet", "url"):
         if info[k]:
-            click.echo(f"  {k}: {info[k]}")
+            click.echo(f"  {k}: {printable(str(info[k]), newlines=False)}")
     click.echo("")
-    click.echo(doc.text)
+    click.echo(printable(doc.text))
     click.echo("")
     if pairs:
         click.echo(f"reuse pairs from the last scan ({len(pairs)}):")
         for p in info["pairs"]:
-            click.echo(f"  {p['other']}: {p['verdict']}, this document is the {p['role'] or 'undetermined side'}")
+            click.echo(f"  {printable(p['other'], newlines=False)}: {p['verdict']}, this document is the "
+                       f"{p['role'] or 'undetermined side'}")  # fmt: skip
     else:
         click.echo("no reuse pairs recorded (run `retold scan` first)")
 
@@ -402,10 +407,25 @@ def stats(db: str, as_json: bool) -> None:
 @click.argument("db", type=click.Path(dir_okay=False, exists=True))
 @click.argument("ids", nargs=-1, required=True)
 def delete(db: str, ids: tuple[str, ...]) -> None:
-    """Delete documents from DB, with their signatures, vectors and pairs."""
+    """Delete documents from DB, with their signatures, vectors and pairs.
+
+    Ids that are not in DB are named and skipped; the others are still deleted, and the exit
+    status is then 2, so a script knows that not everything it named was there.
+    """
+    from retold.errors import NotFoundError
     from retold.store import Store
 
+    deleted: list[str] = []
+    missing: list[str] = []
     with Store(db, create=False) as store:
         for id in ids:
-            store.delete(id)
-    click.echo(f"deleted {len(ids)} document(s)", err=True)
+            try:
+                store.delete(id)
+                deleted.append(id)
+            except NotFoundError:
+                missing.append(id)
+    shown = ", ".join(printable(i, newlines=False) for i in deleted) or "nothing"
+    click.echo(f"deleted {len(deleted)} document(s): {shown}", err=True)
+    if missing:
+        raise NotFoundError(f"not in {db}, so not deleted: {', '.join(printable(i, newlines=False) for i in missing)} "
+                            f"(list ids with `retold stats {db} --json`)")  # fmt: skip

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from retold.report.terminal import printable
 from retold.types import Comparison, Document, Span
 
 TYPE_STYLE = {
@@ -21,14 +24,14 @@ VERDICT_STYLE = {"copy": "bold white on red", "partial-reuse": "bold black on ye
 
 
 def _snippet(text: str, span: Span, width: int = 70) -> str:
-    s = " ".join(span.of(text).split())
+    s = printable(" ".join(span.of(text).split()), newlines=False)
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
 def _doc_line(side: str, d: Document) -> str:
     date = d.date.isoformat() if d.date else "no date"
     title = f" — {d.title}" if d.title else ""
-    return f"{side}: {d.id} ({date}, {len(d.text):,} chars){title}"
+    return printable(f"{side}: {d.id} ({date}, {len(d.text):,} chars){title}", newlines=False)
 
 
 def render(c: Comparison, *, max_edits: int = 40) -> Group:
@@ -44,11 +47,11 @@ def render(c: Comparison, *, max_edits: int = 40) -> Group:
     at = c.attribution
     if at.source:
         src_doc = c.a if at.source == "a" else c.b
-        head.append(f"source: {at.source} ({src_doc.id})", style="bold")
+        head.append(f"source: {at.source} ({printable(src_doc.id, newlines=False)})", style="bold")
         head.append(f"  confidence {at.confidence:.2f}, decided by {at.method}\n")
     else:
         head.append("source: undetermined\n", style="bold")
-    head.append(f"why: {at.reason}\n")
+    head.append(f"why: {printable(at.reason, newlines=False)}\n")
     head.append(f"reuse: {c.reuse_a:.0%} of a is reused in b · {c.reuse_b:.0%} of b is taken from a")
     parts.append(Panel(head, title="retold compare", expand=False))
 
@@ -71,6 +74,7 @@ def render(c: Comparison, *, max_edits: int = 40) -> Group:
                 continue
             lines = Text()
             for e in p.edits[:max_edits]:
+                e = replace(e, a=printable(e.a, newlines=False), b=printable(e.b, newlines=False))
                 lines.append(f"  {e.op:<10} ", style="bold")
                 if e.op == "substitute":
                     lines.append(e.a, style="red strike")
