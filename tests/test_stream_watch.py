@@ -163,3 +163,34 @@ def test_parse_feed_atom_and_rss():
     assert [(e.guid, e.url) for e in feed.entries] == [("urn:1", "http://h.test/x")]
     with pytest.raises(Exception, match="not an RSS or Atom feed"):
         parse_feed(b"<html><body>hello</body></html>", url="http://h.test/page")
+
+
+def test_folder_and_stdin_sources(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    s = _settings(settle_s=0.0)
+    db, buf = tmp_path / "f.db", io.BytesIO()
+    (folder / "original.txt").write_text(SEED_A)
+    (folder / "more.jsonl").write_text(json.dumps({"id": "u1", "text": UNRELATED[0][1]}) + "\n")
+    with Store(db, settings=s) as st:
+        w = Watcher(st, open_sources([str(folder)], settings=s), settings=s, sink=LineSink(buf), log=lambda m: None)
+        assert w.run(once=True).reported == 2
+        (folder / "reprint.txt").write_text(SEED_B)  # a file that appears later
+        assert w.run(once=True).reported == 1
+    lines = _lines(buf)
+    assert sorted(d["article"]["id"] for d in lines[:2]) == ["original.txt", "u1"]
+    assert lines[2]["article"]["id"] == "reprint.txt"
+    assert lines[-1]["sources"] == ["original.txt"]
+
+    # `-`: JSON Lines on standard input, through the command line; a bad line is reported and skipped.
+    stdin = "\n".join([json.dumps({"id": "s1", "text": SEED_A, "date": "2021-10-31"}), "not json",
+                       json.dumps({"id": "s2", "text": SEED_B, "date": "2021-11-01"})]) + "\n"  # fmt: skip
+    r = subprocess.run([sys.executable, "-m", "retold.cli", "watch", str(tmp_path / "s.db"), "-", "--embedder", "hash"],
+                       input=stdin.encode(), capture_output=True, timeout=120)  # fmt: skip
+    assert r.returncode == 0, r.stderr.decode()
+    out = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    assert [d["article"]["id"] for d in out] == ["s1", "s2"] and out[1]["sources"] == ["s1"]
+    assert b"<stdin>:2: invalid JSON" in r.stderr and b"2 reported" in r.stderr

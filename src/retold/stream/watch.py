@@ -178,6 +178,7 @@ class Watcher:
     def run(self, *, once: bool = False, max_seconds: float | None = None) -> WatchSummary:
         """Run until stopped (``self.stop``), or with ``once`` after one pass over every source."""
         t0 = time.monotonic()
+        self.counts = dict.fromkeys(self.counts, 0)
         self.emit_pending()
         polled_once: set[str] = set()
         while not self.stop.is_set():
