@@ -194,3 +194,21 @@ def test_folder_and_stdin_sources(tmp_path):
     out = [json.loads(x) for x in r.stdout.decode().splitlines()]
     assert [d["article"]["id"] for d in out] == ["s1", "s2"] and out[1]["sources"] == ["s1"]
     assert b"<stdin>:2: invalid JSON" in r.stderr and b"2 reported" in r.stderr
+
+
+def test_a_failing_page_is_retried_on_a_later_run_then_given_up(site, tmp_path):
+    import time
+
+    b = site.url
+    site.put("/a/flaky", Page(b"busy", "text/plain", status=503))
+    site.put("/a/down", Page(b"down", "text/plain", status=503))
+    site.put("/feed.xml", Page(rss("Outlet", b, [("f", "/a/flaky", "Flaky"), ("d", "/a/down", "Down")])))
+    s, db, buf = _settings(max_attempts=2), tmp_path / "r.db", io.BytesIO()
+    first, stats = _watch(db, [f"{b}/feed.xml"], s, buf)
+    assert first.retried == 2 and first.reported == 0 and stats["items"] == {"pending": 2}
+    site.put("/a/flaky", Page(article_html(*UNRELATED[1])))
+    time.sleep(0.1)  # past the item's backoff (4 x stream.backoff_s)
+    second, stats = _watch(db, [f"{b}/feed.xml"], s, buf)
+    assert second.reported == 1 and second.failed == 1  # /a/down: 2 attempts, given up
+    assert stats["items"] == {"done": 1, "failed": 1}
+    assert [d["article"]["id"] for d in _lines(buf)] == [f"{b}/a/flaky"]

@@ -173,12 +173,15 @@ class Watcher:
         self.live = live or LiveCorpus(store, settings=settings)
         self.stop = threading.Event()
         self.counts = dict.fromkeys(("polls", "queued", "reported", "duplicates", "rejected", "failed", "retried"), 0)
+        self._skip: set[tuple[str, str]] | None = None
 
     # -- the loop --------------------------------------------------------------------------------
     def run(self, *, once: bool = False, max_seconds: float | None = None) -> WatchSummary:
         """Run until stopped (``self.stop``), or with ``once`` after one pass over every source."""
         t0 = time.monotonic()
         self.counts = dict.fromkeys(self.counts, 0)
+        # With --once an article that failed is left for the next run (cron), not retried in this one.
+        self._skip = set() if once else None
         self.emit_pending()
         polled_once: set[str] = set()
         while not self.stop.is_set():
@@ -193,9 +196,9 @@ class Watcher:
                     self.counts["polls"] += 1
                     polled_once.add(src.name)
                     fault_point("polled")
-            worked = self.process_pending(limit=20, once=once)
+            worked = self.process_pending(limit=20)
             stdin_open = any(isinstance(s, StdinSource) and not s.done for s in self.sources)
-            if once and not worked and not stdin_open and not self.state.pending(limit=1):
+            if once and not worked and not stdin_open:
                 break
             if not once and not worked and self.sources and all(isinstance(s, StdinSource) and s.done
                                                                for s in self.sources):
@@ -229,16 +232,18 @@ class Watcher:
         else:
             self.stop.wait(min(wait, 1.0))
 
-    def process_pending(self, *, limit: int, once: bool = False) -> int:
-        items = self.state.pending(limit=limit)
+    def process_pending(self, *, limit: int) -> int:
+        skip = self._skip
+        items = [i for i in self.state.pending(limit=limit + len(skip or ()))
+                 if not skip or (i.source, i.key) not in skip][:limit]  # fmt: skip
         for item in items:
             if self.stop.is_set():
                 break
-            self.process(item, once=once)
+            self.process(item)
         return len(items)
 
     # -- one article -----------------------------------------------------------------------------
-    def process(self, item: Item, *, once: bool = False) -> None:
+    def process(self, item: Item) -> None:
         s = self.settings.stream
         t0 = time.perf_counter()
         url = item.entry.get("url")
@@ -251,9 +256,12 @@ class Watcher:
             doc = self._materialise(item)
         except FetchError as exc:
             if exc.retryable:
+                # 4x, 8x, 16x backoff_s: later than the request's own retries; with --once the
+                # article waits for the next run (cron), still up to max_attempts in all.
                 delay = min(s.backoff_s * 2 ** (item.attempts + 2), s.max_backoff_s)
-                gave_up = self.state.retry_later(item, str(exc), delay_s=0 if once else delay,
-                                                 max_attempts=1 if once else s.max_attempts)  # fmt: skip
+                gave_up = self.state.retry_later(item, str(exc), delay_s=delay, max_attempts=s.max_attempts)
+                if self._skip is not None:
+                    self._skip.add((item.source, item.key))
                 self.counts["failed" if gave_up else "retried"] += 1
                 self.log(f"{exc}" + ("; given up" if gave_up else f" (attempt {item.attempts + 1})"))
             else:
