@@ -5,11 +5,11 @@ network itself) and gives frozen :class:`FeedEntry` values with a stable ``guid`
 else its link, else a hash of its title and summary).
 
 >>> body = b'''<?xml version="1.0"?><rss version="2.0"><channel><title>Daily Planet</title>
-... <item><title>Bridge approved</title><link>http://planet.test/a/1</link><guid>a-1</guid>
+... <item><title>Bridge approved</title><link>http://planet.test/a/1</link><guid>urn:planet:1</guid>
 ... <pubDate>Tue, 03 Mar 2026 09:00:00 GMT</pubDate></item></channel></rss>'''
 >>> feed = parse_feed(body, url="http://planet.test/rss")
 >>> feed.title, [(e.guid, e.url, e.date.isoformat()) for e in feed.entries]
-('Daily Planet', [('a-1', 'http://planet.test/a/1', '2026-03-03')])
+('Daily Planet', [('urn:planet:1', 'http://planet.test/a/1', '2026-03-03')])
 """
 
 from __future__ import annotations
