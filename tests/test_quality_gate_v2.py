@@ -179,13 +179,14 @@ def measure_handwritten(settings) -> tuple[dict[str, float], list[str]]:  # type
     return out, lines
 
 
-def generated_set():  # type: ignore[no-untyped-def]
+def generated_set(thesaurus=None):  # type: ignore[no-untyped-def]
     from retold.synth import generate
     from retold.synth_io import read_articles
     from retold.wordnet import WordNet
 
     articles = read_articles(ROOT / "examples" / "corpus")
-    return generate(articles, n=GENERATED["n"], seed=GENERATED["seed"], thesaurus=WordNet.open())
+    thesaurus = thesaurus or WordNet.open()
+    return generate(articles, n=GENERATED["n"], seed=GENERATED["seed"], thesaurus=thesaurus)
 
 
 def measure_generated(settings, s=None) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -269,12 +270,8 @@ def test_the_handwritten_set_is_the_pinned_one():
 
 
 @pytest.fixture(scope="module")
-def generated():
-    from retold.wordnet import WordNet
-
-    if not WordNet.available():
-        pytest.skip("the generated set uses WordNet spin: install wordnet-base (make sysdeps)")
-    return generated_set()
+def generated(wordnet):
+    return generated_set(wordnet)
 
 
 def test_the_generated_set_is_the_pinned_one(generated):
