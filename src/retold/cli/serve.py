@@ -7,10 +7,12 @@ Binds to 127.0.0.1 by default; the page then accepts only ``localhost``/``127.0.
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 import click
 
 from retold.cli.common import build_settings, settings_options
+from retold.errors import StoreError
 from retold.web.options import LOOPBACK_HOSTS, ServiceOptions
 
 
@@ -35,6 +37,16 @@ def _is_loopback(host: str) -> bool:
               help="Most documents in one POST /api/documents.")
 @click.option("--timeout", "timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconds a compare or query may run before the request answers 503.")
+@click.option("--processes/--threads", "processes", default=True, show_default=True,
+              help="Run compares in worker processes killed at --timeout (their CPU is freed at once), "
+                   "or in threads (a timed-out compare runs on in the background).")
+@click.option("--max-per-client", "max_per_client", default=32, show_default=True, type=click.IntRange(1),
+              help="Compares and queries one client address may have pending (429 beyond).")
+@click.option("--header-timeout", "header_timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a connection may take to send a request's headers before it is closed.")
+@click.option("--create", is_flag=True,
+              help="Create DB (empty) when it does not exist, so the service can be fed through POST /api/documents; "
+                   "without it a missing DB is an error.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @settings_options
@@ -47,6 +59,10 @@ def serve(
     max_body: int,
     max_docs: int,
     timeout: float,
+    processes: bool,
+    max_per_client: int,
+    header_timeout: float,
+    create: bool,
     log_level: str,
     config_path: str | None,
     embedder: str | None,
@@ -54,20 +70,33 @@ def serve(
 ) -> None:
     """Serve the REST API and the side-by-side page at http://HOST:PORT/ (API docs at /docs).
 
-    DB is a store made by `retold add` (optional: without one, only compare works). The service
-    uses the store's embedder unless --embedder or --config says otherwise.
+    DB is a store made by `retold add` (optional: without one, only compare works); with
+    --create a DB that does not exist yet is created empty. The service uses the store's
+    embedder unless --embedder or --config says otherwise.
     """
     import uvicorn
 
     from retold.web.app import create_app
 
     settings = build_settings(config_path, embedder, lexical_only)
+    if db is not None and not Path(db).exists():
+        if not create:
+            raise StoreError(f"no store at {db}: pass --create to start with an empty one (fed through "
+                             f"POST /api/documents), or make one with `retold add {db} FILES…`")  # fmt: skip
+        from retold.store import Store
+
+        with Store(db, settings=settings):
+            pass
+        click.echo(f"retold: created an empty store at {db}", err=True)
     loopback = _is_loopback(host)
     options = ServiceOptions(
         max_body_bytes=max_body,
         max_documents=max_docs,
         timeout_s=timeout,
         workers=workers,
+        processes=processes,
+        max_per_client=max_per_client,
+        header_timeout_s=header_timeout,
         token=token or None,
         allowed_hosts=(*LOOPBACK_HOSTS, "[::1]") if loopback else None,
     )
@@ -76,4 +105,7 @@ def serve(
     app = create_app(db, settings=settings, options=options, strict_settings=bool(embedder or config_path))
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"retold: serving on http://{shown}:{port}/ (API docs at /docs); Ctrl-C stops", err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_keep_alive=5, server_header=False)
+    from retold.web.server import header_timeout_protocol
+
+    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_keep_alive=5, server_header=False,
+                http=header_timeout_protocol(header_timeout))  # type: ignore[arg-type]

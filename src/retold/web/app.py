@@ -62,8 +62,9 @@ from retold.web.corpus import CorpusBackend, StoreCorpus, open_backend
 from retold.web.events import add_event_routes
 from retold.web.limits import LimitsMiddleware, SecurityHeadersMiddleware
 from retold.web.options import ServiceOptions
+from retold.web.processes import compare_job
 from retold.web.schemas import AddRequest, CompareRequest, QueryRequest, to_document
-from retold.web.workers import JobTimeout, Overloaded, Workers
+from retold.web.workers import ClientOverloaded, JobTimeout, Overloaded, Workers
 
 log = logging.getLogger("retold.web")
 
@@ -82,7 +83,19 @@ class _State:
         self.detector = detector
         self.options = options
         self.corpus = corpus
-        self.workers = Workers(workers=options.workers, max_pending=options.max_pending, timeout_s=options.timeout_s)
+        self.workers = _workers(options, settings, None)
+
+
+def _workers(options: ServiceOptions, settings: Settings, embedder: Embedder | None) -> Workers:
+    from retold.web.processes import ProcessPool
+
+    procs = ProcessPool(options.workers, settings, embedder=embedder) if options.processes else None
+    return Workers(workers=options.workers, max_pending=options.max_pending, timeout_s=options.timeout_s,
+                   max_per_client=options.max_per_client, processes=procs)  # fmt: skip
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "-"
 
 
 def create_app(
@@ -117,12 +130,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state.workers = Workers(workers=options.workers, max_pending=options.max_pending, timeout_s=options.timeout_s)
+        state.workers = _workers(options, settings, embedder)
         # Load the model now (MiniLM: ~10 s of imports, loaded on its first encode) so the first
-        # request does not pay for it.
-        await state.workers.run(lambda: detector.embedder.encode(["warm-up"]))
+        # request does not pay for it. No request timeout: on a loaded machine the import and
+        # load took over 30 s and start-up failed ("Application startup failed").
+        await state.workers.run(lambda: detector.embedder.encode(["warm-up"]), timeout=False)
         if isinstance(state.corpus, StoreCorpus):
-            await state.workers.run(lambda: state.corpus.doc_embedder().encode(["warm-up"]))  # type: ignore[union-attr]
+            await state.workers.run(lambda: state.corpus.doc_embedder().encode(["warm-up"]), timeout=False)  # type: ignore[union-attr]
+        if state.workers.processes is not None:
+            await state.workers.processes.start()  # each compare process loads and warms its own model
         try:
             yield
         finally:
@@ -157,6 +173,13 @@ def _dumps(obj: Any) -> bytes:
         return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate in a text (valid in a JSON request): escape it
         return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def _public(store: dict[str, Any]) -> dict[str, Any]:
+    """What /api/health may show anyone of the store: its file name, not its absolute path."""
+    if "path" in store:
+        store = {**store, "path": Path(str(store["path"])).name}
+    return store
 
 
 def _json(body: bytes) -> Response:
@@ -228,6 +251,16 @@ def _add_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
         )
 
+    async def client_overloaded(request: Request, exc: Exception) -> JSONResponse:
+        most = _state(request).workers.max_per_client
+        return JSONResponse(
+            {"detail": f"too many compares and queries from this client at once (at most {most} pending); "
+                       "wait for some to finish, or retry in a second"},
+            status_code=429,
+            headers={"Retry-After": "1"},
+        )  # fmt: skip
+
+    app.add_exception_handler(ClientOverloaded, client_overloaded)
     app.add_exception_handler(Overloaded, overloaded)
     app.add_exception_handler(sqlite3.OperationalError, store_busy)
     app.add_exception_handler(JobTimeout, timed_out)
@@ -243,9 +276,10 @@ def _add_api_routes(app: FastAPI) -> None:
             "status": "ok",
             "version": retold.__version__,
             "embedder": state.detector.embedder.name,
-            "store": state.corpus.describe() if state.corpus is not None else None,
+            "store": _public(state.corpus.describe()) if state.corpus is not None else None,
             "writes": state.options.allows_writes,
             "pending": state.workers.pending,
+            "pending_by_pool": state.workers.pending_by_pool(),
             "limits": {
                 "max_body_bytes": state.options.max_body_bytes,
                 "max_documents": state.options.max_documents,
@@ -265,10 +299,13 @@ def _add_api_routes(app: FastAPI) -> None:
         limit = state.settings.ingest.max_document_chars
         a = to_document(body.a, default_id="a", max_chars=limit)
         b = to_document(body.b, default_id="b", max_chars=limit)
+        if state.workers.processes is not None:  # killed at the deadline: a timed-out compare frees its CPU
+            return _json(await state.workers.run_isolated(compare_job, a, b, include_text, client=_client(request)))
+
         def work() -> bytes:
             return _dumps(to_dict(state.detector.compare(a, b), include_text=include_text))
 
-        return _json(await state.workers.run(work))
+        return _json(await state.workers.run(work, client=_client(request)))
 
     @app.post("/api/query", tags=["store"], response_class=JSONResponse)
     async def query(body: QueryRequest, request: Request) -> Response:
@@ -276,7 +313,7 @@ def _add_api_routes(app: FastAPI) -> None:
         state = _state(request)
         backend = _corpus(state)
         doc = to_document(body.document, default_id="query", max_chars=state.settings.ingest.max_document_chars)
-        return _json(await state.workers.run(lambda: _dumps(backend.query(doc, body.top_k))))
+        return _json(await state.workers.run(lambda: _dumps(backend.query(doc, body.top_k)), client=_client(request)))
 
     @app.get("/api/documents/{doc_id:path}", tags=["store"], response_class=JSONResponse)
     async def get_document(doc_id: str, request: Request) -> Response:

@@ -30,6 +30,13 @@ class ServiceOptions:
             both cores of a small machine; pure-Python stages still serialise.
         max_pending: jobs queued or running beyond which requests are shed with 503 + Retry-After,
             so a burst cannot queue minutes of work.
+        processes: run compares in ``workers`` processes that are killed at ``timeout_s``, so a
+            timed-out compare frees its CPU at once (``retold serve`` does; threads otherwise,
+            which finish a timed-out job in the background).
+        max_per_client: compares and queries one client address may have pending; more get 429.
+            Half of ``max_pending``, so one client's burst leaves room for others.
+        header_timeout_s: a connection that has not sent a request's headers by then is closed
+            (``retold serve``; uvicorn alone waits for ever).
         token: bearer token for the write routes; None disables writes (403).
         allowed_hosts: Host headers accepted (guards a loopback service against DNS rebinding);
             None accepts any.
@@ -41,14 +48,17 @@ class ServiceOptions:
     body_timeout_s: float = 15.0
     workers: int = 2
     max_pending: int = 64
+    processes: bool = False
+    max_per_client: int = 32
+    header_timeout_s: float = 10.0
     token: str | None = None
     allowed_hosts: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "max_documents", "workers", "max_pending"):
+        for name in ("max_body_bytes", "max_documents", "workers", "max_pending", "max_per_client"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"serve: {name} must be at least 1, got {getattr(self, name)}")
-        for name in ("timeout_s", "body_timeout_s"):
+        for name in ("timeout_s", "body_timeout_s", "header_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"serve: {name} must be a positive number of seconds, got {getattr(self, name)}")
         if self.token is not None and len(self.token) < 8:
