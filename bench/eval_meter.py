@@ -124,6 +124,7 @@ def main() -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--embedder", choices=("minilm", "hash"), default="minilm")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads for the model (0 = one per core)")
     ap.add_argument("--no-extra", action="store_true", help="train the folds on METER alone")
     ap.add_argument("--synth", type=int, default=300, help="generated BBC pairs added to each fold's training")
     ap.add_argument("--same-story", type=int, default=150, help="BBC same-story pairs added to each fold's training")
@@ -133,7 +134,8 @@ def main() -> int:
     if not args.data.is_file():
         print(f"missing {args.data}: the METER development half is needed (see ../shared/data/README.md)", file=sys.stderr)
         return 2
-    settings = Settings().replace(embed={"backend": args.embedder})
+    # One torch thread: on a busy 2-core machine two spin-waiting OpenMP threads cost ~3x more.
+    settings = Settings().replace(embed={"backend": args.embedder, "threads": args.threads})
     specs = meter_pairs(args.data)
     texts = {s.id: s.b.text for s in specs}
     pools = {s.id: s.a.text for s in specs}
@@ -178,6 +180,9 @@ def main() -> int:
         {"copy": "wholly", "partial-reuse": "partially"}.get(str(e.meta.get("rule_verdict")), "not") for e in meter
     ]
     rule_spans = {e.id: list(e.kept_b) for e in meter}
+    # Variant: when the decision says reuse, report every proposed passage (not only those the
+    # rule filters kept).
+    all_spans = {e.id: (list(e.proposed_b) if pred_bin[i] else []) for i, e in enumerate(meter)}
     base_spans = {e.id: [] for e in meter}  # the baseline locates nothing
     ece, bins = expected_calibration_error(prob, gold_bin)
     rows = {
@@ -186,6 +191,11 @@ def main() -> int:
             "macro_f1": macro_f1(gold_deg, pred_deg),
             "tokens": token_scores(meter, texts, spans_of),
             "ece": ece,
+        },
+        "learned, all proposed passages": {
+            **binary(gold_bin, pred_bin),
+            "macro_f1": macro_f1(gold_deg, pred_deg),
+            "tokens": token_scores(meter, texts, all_spans),
         },
         "rules": {
             **binary(gold_bin, [int(d != "not") for d in rule_deg]),
@@ -204,7 +214,7 @@ def main() -> int:
     print(f"{'':14} {'acc':>6} {'non→reuse':>10} {'der missed':>10} {'macro-F1':>9} {'tok P':>6} {'tok R':>6} {'tok F1':>6}")
     for name, r in rows.items():
         t = r["tokens"]
-        print(f"{name:14} {r['accuracy']:6.3f} {r['non_called_reuse']:10.3f} {r['derived_missed']:10.3f} "
+        print(f"{name[:14]:14} {r['accuracy']:6.3f} {r['non_called_reuse']:10.3f} {r['derived_missed']:10.3f} "
               f"{r['macro_f1']:9.3f} {t['precision']:6.3f} {t['recall']:6.3f} {t['f1']:6.3f}")
     print(f"majority rate (derived): {sum(gold_bin) / len(gold_bin):.3f}")
     print(f"calibration of P(reuse) on held-out folds: ECE {ece:.3f}")

@@ -38,6 +38,11 @@ class NormaliseSettings:
 class SegmentSettings:
     # Sentences shorter than this many word tokens are merged into a neighbour when possible.
     min_tokens: int = 3
+    # Sentences of one document that are compared; later ones are left out and the result says
+    # `truncated`. Matching is n x m in sentences: two documents of 4,000 repetitive sentences
+    # take ~13 s and ~0.9 GB, 6,700 (the 500k-character limit) took ~35 s and ~2.4 GB. News runs
+    # ~130 characters a sentence, so natural text reaches the cap only near the size limit.
+    max_sentences: int = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +157,15 @@ class MatchTuning:
     gap_extra_sentence_penalty: float = 0.05
     # A weak one-to-one group widens only when the window adds this much containment to it.
     widen_min_gain: float = 0.2
+
+    # -- headlines ---------------------------------------------------------------------------
+    # Two free headlines pair once the bodies share this many aligned groups, when their content
+    # Dice reaches headline_dice (one shared name in a five-word headline is ~0.2-0.4) or their
+    # cosine headline_cosine ("Jowell rejects 'Las Vegas' jibe" / "... dismisses ... taunt": 0.8;
+    # two headlines on one topic by different desks score 0.3-0.5).
+    headline_min_groups: int = 2
+    headline_dice: float = 0.25
+    headline_cosine: float = 0.55
 
 
 @dataclass(frozen=True, slots=True)

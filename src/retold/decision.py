@@ -30,6 +30,8 @@ from retold.types import Degree
 
 # Feature names, in the order the model file stores its weights.
 FEATURES: tuple[str, ...] = (
+    "cov1",
+    "cov2",
     "cov3",
     "cov5",
     "cov8",
@@ -38,6 +40,9 @@ FEATURES: tuple[str, ...] = (
     "quote_cov5",
     "narr_run",
     "long_cov5",
+    "sent_cov3",
+    "novel_names",
+    "novel_numbers",
     "quoted_share",
     "wjaccard",
     "len_short",

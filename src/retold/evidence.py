@@ -128,6 +128,39 @@ def _longest_run(flags: Sequence[bool], mask: Sequence[bool]) -> int:
     return best
 
 
+# A sentence counts as taken when this share of its word 3-grams occurs in the other article.
+SENTENCE_TAKEN_SHARE = 0.5
+
+
+def _sentences_taken(fd: DocFeatures, other: set[tuple[str, ...]]) -> float:
+    """Share of the sentences (with 3+ trigrams) most of whose 3-grams occur in ``other``."""
+    hit = tot = 0
+    for keys in fd.keys:
+        grams = [tuple(keys[i : i + 3]) for i in range(len(keys) - 2)]
+        if len(grams) < 3:
+            continue
+        tot += 1
+        hit += sum(g in other for g in grams) >= SENTENCE_TAKEN_SHARE * len(grams)
+    return hit / tot if tot else 0.0
+
+
+def _novel_facts(short: DocFeatures, long_: DocFeatures) -> tuple[float, float]:
+    """Shares of the shorter side's names (capitalised words not opening a sentence) and numbers
+    that the longer side never mentions: a reporter who was there brings facts of their own."""
+    raw = short.segments.text
+    vocab = {k for keys in long_.keys for k in keys}
+    names = numbers = new_names = new_numbers = 0
+    for toks in short.tokens:
+        for k, t in enumerate(toks):
+            if t.key[:1].isdigit():
+                numbers += 1
+                new_numbers += t.key not in vocab
+            elif k > 0 and raw[t.span.start].isupper() and not t.key.isupper() and len(t.key) > 1:
+                names += 1
+                new_names += t.key not in vocab
+    return (new_names / names if names else 0.0, new_numbers / numbers if numbers else 0.0)
+
+
 def shared_sequences(fa: DocFeatures, fb: DocFeatures) -> dict[str, float]:
     """Word-sequence evidence of the shorter document against the longer one.
 
@@ -151,7 +184,11 @@ def shared_sequences(fa: DocFeatures, fb: DocFeatures) -> dict[str, float]:
             out["narr_run"] = math.log2(1 + _longest_run(cov, mask))
         if n == 3:
             out["narr_cov3"] = _share(cov, mask, False)
+    out["cov1"] = _share(_covered(ks, _grams(kl, 1), 1), None, True)
+    out["cov2"] = _share(_covered(ks, _grams(kl, 2), 2), None, True)
     out["long_cov5"] = _share(_covered(kl, _grams(ks, 5), 5), None, True)
+    out["sent_cov3"] = _sentences_taken(short, _grams(kl, 3))
+    out["novel_names"], out["novel_numbers"] = _novel_facts(short, long_)
     out["quoted_share"] = _share(mask, None, True)
     sa = set().union(*fa.stems) if fa.stems else set()
     sb = set().union(*fb.stems) if fb.stems else set()

@@ -148,7 +148,8 @@ class Detector:
         for k, p in enumerate(proposed):
             if len(p.b) < s.align.min_passage_chars and len(p.a) < s.align.min_passage_chars:
                 rejected[k] = "too-short"
-            elif len(p.pairs) == 1 and p.score < SINGLE_PASSAGE_MIN_SCORE:
+            elif len(p.pairs) == 1 and p.score < SINGLE_PASSAGE_MIN_SCORE and p.pairs[0].via != "headline":
+                # (a headline pairs only with the other headline, and only once the bodies align)
                 rejected[k] = "weak-single"
         passages = [p for k, p in enumerate(proposed) if k not in rejected]
         before_weak_rule = len(passages)

@@ -40,7 +40,7 @@ from retold.types import Degree, Document
 REGULARISATION_C = 1.0
 # METER weighs this much against the generated and BBC examples (it is the real copy).
 METER_WEIGHT = 1.0
-EXAMPLES_VERSION = 1
+EXAMPLES_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +204,16 @@ def _spec_digest(spec: PairSpec, settings_digest: str) -> str:
     return h.hexdigest()[:24]
 
 
+def _result_digest(s: Settings) -> str:
+    """What a pair's features depend on: the settings less scheduling knobs (threads, batch
+    sizes) and the groups the features never read (the decision itself, corpus, batch, stream)."""
+    d = s.to_dict()
+    for group in ("decision", "corpus", "batch", "stream"):
+        d.pop(group, None)
+    d["embed"] = {k: v for k, v in d["embed"].items() if k not in ("threads", "batch_size")}
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def extract(
     specs: Sequence[PairSpec],
     *,
@@ -215,7 +225,7 @@ def extract(
     s = settings.replace(decision={"learned": False})
     det = Detector(s)
     det._embedder = CachedEmbedder(get_embedder(s.embed)) if s.match.semantic else None
-    sdig = s.digest() if hasattr(s, "digest") else hashlib.sha256(repr(s).encode()).hexdigest()
+    sdig = _result_digest(s)
     cache: dict[str, dict[str, object]] = {}
     cache_file = None
     if cache_dir is not None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from retold.errors import ConfigError
 
 from .alignment import Alignment
+from .headline import headlines
 from .lexical import extension, lexical_anchors, sandwiches
 from .semantic import embedding, semantic_extension, semantic_joins, semantic_pairs
 from .summary import summary_chain, summary_gaps, widen_weak_singles
@@ -60,6 +61,9 @@ PASSES: tuple[Pass, ...] = (
     Pass("summary_gaps", summary_gaps),
     Pass("summary_gaps_mirrored", mirrored(summary_gaps)),
 )
+# 6. Reworded headlines, once the bodies are aligned (appended once the pass refactor's identity
+# check is done).
+HEADLINE_PASS = Pass("headlines", headlines)
 
 
 def without(*names: str) -> tuple[Pass, ...]:
