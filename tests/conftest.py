@@ -76,7 +76,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     counts = _COUNTS
     ran = report.when == "call"
     broken = report.when == "setup" and report.failed  # a fixture failed, or a skip turned failure
-    skipped = report.skipped and report.when in ("setup", "call")
+    skipped = report.skipped and report.when in ("setup", "call") and not hasattr(report, "wasxfail")
     for m in COUNTED:
         if m in report.keywords:
             for key, hit in ((m, ran), (f"{m} skipped", skipped), (f"{m} not run", broken)):

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
 from retold import Settings, compare
 from retold.align import build_passages, describe_groups
 from retold.edits import word_edits
@@ -50,11 +55,23 @@ def test_semantic_match_only_with_embedder():
     assert match_sentences(feats(a), feats(b))
     x = "The storm knocked out power to thousands of homes across the county overnight."
     y = "Thousands of households in the county lost electricity during the night because of the storm."
-    emb = HashEmbedder(dim=64)
     s = Settings().match
-    no_emb = match_sentences(feats(x), feats(y), settings=s)
-    with_fake = match_sentences(feats(x), feats(y), settings=s, embedder=emb)
-    assert len(with_fake) >= len(no_emb)
+    # Too far apart in words to align lexically ...
+    assert match_sentences(feats(x), feats(y), settings=s) == []
+
+    class SameMeaning:
+        """A stub embedder that knows x and y say the same thing (cosine 1.0)."""
+
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            return np.array([[1.0, 0.0] if "storm" in t else [0.0, 1.0] for t in texts], dtype=np.float32)
+
+    # ... so only the embedder can pair them, and only when semantic matching is on.
+    pairs = match_sentences(feats(x), feats(y), settings=s, embedder=SameMeaning())
+    assert [(p.a, p.b) for p in pairs] == [((0,), (0,))]
+    assert pairs[0].semantic == pytest.approx(1.0) and pairs[0].lexical < s.min_similarity
+    assert match_sentences(feats(x), feats(y), settings=replace(s, semantic=False), embedder=SameMeaning()) == []
+    # the hashing fake sees only shared words: it must not invent this paraphrase either
+    assert match_sentences(feats(x), feats(y), settings=s, embedder=HashEmbedder(dim=64)) == []
 
 
 def test_word_edits_substitution_and_typography():

@@ -112,9 +112,12 @@ def test_ann_exact_and_serialised() -> None:
     v = rng.normal(size=(50, 16)).astype(np.float32)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     labels = np.arange(100, 150)
-    for exact_below in (1000, 10):  # flat and HNSW
+    for exact_below, kind in ((1000, "faiss-flat"), (10, "faiss-hnsw")):
         idx = AnnIndex.build(labels, v, exact_below=exact_below)
         back = AnnIndex.from_bytes(idx.to_bytes())
+        # faiss is in the corpus extra (make install has it): without it both would be "numpy"
+        assert idx.kind == back.kind == kind, (exact_below, idx.kind, back.kind)
+        assert back.to_bytes()[:4] == (b"HNSW" if kind == "faiss-hnsw" else b"VECS")
         ids, sims = back.search(v[:5], k=3)
         assert ids[:, 0].tolist() == [100, 101, 102, 103, 104]
         assert np.allclose(sims[:, 0], 1.0, atol=1e-4)

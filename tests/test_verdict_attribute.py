@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from retold import Document, compare
 from retold.attribute import attribute, spin_evidence
 from retold.types import Edit
@@ -29,12 +31,29 @@ def test_copy_partial_unrelated(fast_settings):
     assert u.verdict == "unrelated" and not u.passages and u.attribution.source is None
 
 
+SAME_STORY_A = (
+    "Council leader Maria Lopez defended the 45 million pound budget for libraries and youth centres on Wednesday. "
+    "Opposition members said the plan relied on selling two car parks. The vote was 31 to 24."
+)
+SAME_STORY_B = (
+    "Libraries across the borough were spared in the budget passed on Wednesday night. Maria Lopez, leader of the "
+    "council, won approval for her 45 million pound budget after libraries and youth centres were protected. "
+    "Councillors voted 31 to 24 after a three-hour debate in which the sale of two car parks was criticised."
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 11: two reports of one council vote (shared name, figures and facts, no shared sentence) "
+    "come out as copy (one 'paraphrased' passage at 0.69); strict, so the fix shows as XPASS",
+)
 def test_same_story_without_shared_text(fast_settings):
-    a = "Council leader Maria Lopez defended the 45 million pound budget for libraries and youth centres on Wednesday."
-    b = "Maria Lopez, leader of the council, won approval for her 45 million pound budget after libraries and youth centres were protected."
-    c = compare(a, b, settings=fast_settings.replace(match={"semantic": False}))
-    assert c.verdict in ("same-story", "partial-reuse", "copy")
-    assert compare(a, " ".join(OTHER), settings=fast_settings).verdict == "unrelated"
+    c = compare(SAME_STORY_A, SAME_STORY_B, settings=fast_settings.replace(match={"semantic": False}))
+    assert c.verdict == "same-story", [(p.type, round(p.score, 2)) for p in c.passages]
+
+
+def test_a_different_story_is_unrelated(fast_settings):
+    assert compare(SAME_STORY_A, " ".join(OTHER), settings=fast_settings).verdict == "unrelated"
 
 
 def test_spin_evidence_points_at_rarer_words():

@@ -331,6 +331,8 @@ class Settings:
                 raise ConfigError(f"match.{name} must be within [0, 1], got {v}")
         if self.fingerprint.shingle_size < 1:
             raise ConfigError(f"fingerprint.shingle_size must be >= 1, got {self.fingerprint.shingle_size}")
+        if self.segment.max_sentences < 1:
+            raise ConfigError(f"segment.max_sentences must be >= 1, got {self.segment.max_sentences}")
         if self.embed.backend not in ("minilm", "hash"):
             raise ConfigError(f"embed.backend must be 'minilm' or 'hash', got {self.embed.backend!r}")
 
