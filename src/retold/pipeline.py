@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,7 +28,17 @@ from retold.errors import DocumentTooLargeError, InputError
 from retold.match import DocFeatures, featurize, match_sentences, weighted_jaccard
 from retold.normalise import normalise
 from retold.segment import segment_normalised
-from retold.types import Attribution, Comparison, Degree, Document, Passage, RejectedPassage, Span, Verdict
+from retold.types import (
+    Attribution,
+    Comparison,
+    Degree,
+    Document,
+    Passage,
+    RejectedPassage,
+    Segmented,
+    Span,
+    Verdict,
+)
 
 ProgressCallback = Callable[[str, float], None]
 # A passage made of one sentence group must be this similar: one shared boilerplate phrase
@@ -73,10 +83,27 @@ class Prepared:
     doc: Document
     features: DocFeatures
     vectors: np.ndarray | None = None
+    # Cut to ``segment.max_sentences`` sentences: the rest of the text is not compared.
+    truncated: bool = False
 
     @property
     def segments(self):  # type: ignore[no-untyped-def]
         return self.features.segments
+
+
+def _first_sentences(seg: Segmented, most: int) -> tuple[Segmented, bool]:
+    """``seg`` cut to its first ``most`` sentences (and their paragraphs), and whether it was cut.
+
+    Bounds compare by design (issue 13): matching is n x m in sentences, so two documents at
+    the size limit made of short repetitive sentences took minutes and gigabytes.
+    """
+    if len(seg.sentences) <= most:
+        return seg, False
+    kept = seg.sentences[:most]
+    last = kept[-1].paragraph
+    paragraphs = tuple(p for p in seg.paragraphs if p.index <= last)
+    breaks = tuple(s for s in seg.repaired_breaks if s.start < kept[-1].span.end)
+    return replace(seg, sentences=kept, paragraphs=paragraphs, repaired_breaks=breaks), True
 
 
 def as_document(x: Document | str, default_id: str) -> Document:
@@ -114,6 +141,7 @@ class Detector:
             )
         norm = normalise(doc.text, repair_breaks=self.settings.normalise.repair_breaks)
         seg = segment_normalised(norm, min_tokens=self.settings.segment.min_tokens)
+        seg, truncated = _first_sentences(seg, self.settings.segment.max_sentences)
         feats = featurize(seg)
         if vectors is None and embed:
             vectors = self.embedder.encode([s.norm for s in seg.sentences])
@@ -122,7 +150,7 @@ class Detector:
                 f"document {doc.id!r}: {len(vectors)} sentence vectors for {feats.n} sentences; "
                 "the stored vectors are stale, re-index the document"
             )
-        return Prepared(doc, feats, vectors)
+        return Prepared(doc, feats, vectors, truncated=truncated)
 
     def compare(self, a: Document | str, b: Document | str) -> Comparison:
         """Compare two documents (or texts): see :func:`compare`."""
@@ -244,6 +272,7 @@ class Detector:
             rejected=tuple(RejectedPassage(proposed[k], why) for k, why in sorted(rejected.items())),
             probabilities=probabilities,
             features=evidence,
+            truncated=tuple(side for side, p in (("a", a), ("b", b)) if p.truncated),  # type: ignore[misc]
         )
 
 

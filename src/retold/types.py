@@ -213,6 +213,8 @@ class Comparison:
     features: Mapping[str, float] = field(default_factory=dict, compare=False)
     # Proposed passages that are not reported, each with the filter that dropped it.
     rejected: tuple[RejectedPassage, ...] = ()
+    # Sides cut to ``segment.max_sentences`` sentences before matching (later text not compared).
+    truncated: tuple[Side, ...] = ()
 
     @property
     def source(self) -> Side | None:

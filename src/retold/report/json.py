@@ -91,6 +91,7 @@ def to_dict(c: Comparison, *, include_text: bool = False) -> dict[str, Any]:
             "b": [s.to_dict() for s in c.b_segments.repaired_breaks],
         },
         "documents": {"a": document_to_dict(c.a), "b": document_to_dict(c.b)},
+        "truncated": {"a": "a" in c.truncated, "b": "b" in c.truncated},
     }
     if include_text:
         out["documents"]["a"]["text"] = c.a.text
