@@ -45,8 +45,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 def _settings(embedder: str):  # type: ignore[no-untyped-def]
     from retold.config import Settings
 
-    return Settings().replace(embed={"backend": embedder}, stream={"host_interval_s": 0, "folder_interval_s": 0.05,
-                                                                   "settle_s": 0.0, "poll_interval_s": 0.1})
+    # embed.threads=1 as `retold watch` sets it (see retold.cli.watch).
+    return Settings().replace(embed={"backend": embedder, "threads": 1},
+                              stream={"host_interval_s": 0, "folder_interval_s": 0.05, "settle_s": 0.0,
+                                      "poll_interval_s": 0.1})  # fmt: skip
 
 
 def _rss_mb() -> int:

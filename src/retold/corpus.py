@@ -141,7 +141,8 @@ def doc_embedder(settings: Settings) -> Embedder:
     if settings.embed.backend == "minilm":
         from retold.embed_model import MiniLMEmbedder  # edge: torch is imported here only
 
-        return MiniLMEmbedder(batch_size=settings.embed.batch_size, max_seq_length=64, precision=settings.embed.precision)
+        return MiniLMEmbedder(batch_size=settings.embed.batch_size, max_seq_length=64, threads=settings.embed.threads,
+                              precision=settings.embed.precision)  # fmt: skip
     return get_embedder(settings.embed)
 
 

@@ -47,6 +47,11 @@ def watch(db: str, sources: tuple[str, ...], once: bool, output_path: str | None
                 settings = settings_for_store(probe.signature, settings)
     if interval is not None:
         settings = settings.replace(stream={"poll_interval_s": interval})
+    if settings.embed.threads == 0:
+        # One article at a time means batches of one lead and ~20 sentences, where more torch
+        # threads only spin: on the shared 2-core machine a MiniLM lead took 42 ms with 1 thread
+        # and 420 ms with 2. RETOLD_EMBED__THREADS=N still chooses.
+        settings = settings.replace(embed={"threads": 1})
     srcs = open_sources(list(sources), settings=settings, stdin=sys.stdin.buffer)
     sink = LineSink.for_file(output_path) if output_path else LineSink.for_stdout()
     with Store(db, settings=settings) as store:
