@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -106,24 +107,59 @@ def test_writes_go_through_the_writer_while_reads_continue(db: Path, tmp_path: P
         assert st.integrity_check() == "ok" and len(st) == 7
 
 
+def in_another_thread(write: Callable[[], object]) -> None:
+    """Run ``write`` on its own thread (its own SQLite connection) and wait for it: a real writer."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            write()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(30)
+    assert not t.is_alive() and not errors, errors
+
+
 def test_a_query_raced_by_a_write_is_run_again(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer replaces a candidate document after the query chose it and before it is read.
+
+    Nothing raises on purpose: the writer is a real second connection on another thread, run at
+    the one moment that loses (the candidate's old rowid is gone), and the service must notice
+    that the store moved and run the query again.
+    """
     import retold.corpus
 
     path = tmp_path / "race.db"
     path.write_bytes(db.read_bytes())
-    real = retold.corpus.Corpus.query
-    calls = []
+    real_prepare, real_query = retold.corpus.Corpus._prepare, retold.corpus.Corpus.query
+    replaced: list[str] = []
+    queries: list[int] = []
 
-    def racing(self: retold.corpus.Corpus, doc: Document, *, top_k: int | None = None) -> object:
-        calls.append(1)
-        if len(calls) == 1:  # a writer replaces a document mid-query: its old rowid is gone
-            with Store(path, settings=HASH) as other:
-                add_documents(other, [Document(id="bus", text=BUS + " Updated.")], settings=HASH)
-            raise KeyError(57)
-        return real(self, doc, top_k=top_k)
+    def replace_then_prepare(self: retold.corpus.Corpus, rowid: int, doc: Document | None = None) -> object:
+        if doc is None and not replaced:
+            victim = self.store.get_by_rowid([rowid])[rowid]
 
-    monkeypatch.setattr(retold.corpus.Corpus, "query", racing)
+            def replace() -> None:
+                with Store(path, settings=HASH) as other:
+                    add_documents(other, [Document(id=victim.id, text=victim.text + " Updated.")], settings=HASH)
+
+            in_another_thread(replace)
+            replaced.append(victim.id)
+        return real_prepare(self, rowid, doc)
+
+    def counted(self: retold.corpus.Corpus, doc: Document, *, top_k: int | None = None) -> object:
+        queries.append(1)
+        return real_query(self, doc, top_k=top_k)
+
+    monkeypatch.setattr(retold.corpus.Corpus, "_prepare", replace_then_prepare)
+    monkeypatch.setattr(retold.corpus.Corpus, "query", counted)
     with TestClient(create_app(path)) as c:
         r = c.post("/api/query", json={"document": SEED_B})
-    assert r.status_code == 200 and len(calls) == 2
+    assert r.status_code == 200, r.text
+    assert replaced and len(queries) == 2, (replaced, queries)  # the first attempt lost, the second ran
     assert "wp" in {h["id"] for h in r.json()["hits"]}
+    with Store(path) as st:
+        assert st.integrity_check() == "ok" and st.get(replaced[0]).text.endswith(" Updated.")
