@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing as mp
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -31,6 +32,7 @@ log = logging.getLogger("retold.web")
 
 # A worker that has not said "ready" by then (imports, model load) is given up and replaced.
 START_TIMEOUT_S = 600.0
+WORKER_NICE = 5
 
 _detector: Any = None
 
@@ -46,6 +48,9 @@ def compare_job(a: Document, b: Document, include_text: bool) -> bytes:
 def _worker_main(conn: Connection, settings: Settings, embedder: Embedder | None) -> None:
     global _detector
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops us
+    # Below the event loop's priority: with every core busy comparing, /api/health and reads
+    # still get the CPU when they need it.
+    os.nice(WORKER_NICE)
     from retold.pipeline import Detector
 
     _detector = Detector(settings, embedder=embedder)
