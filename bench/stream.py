@@ -17,8 +17,9 @@ Three steps, each in its own process (so each peak RSS is its own):
    page, half of them copies) appears in it, and the watcher polls every 0.1 s. Latency = line
    written - ``found_at`` (the end of the poll that found the entry): fetching and extracting the
    page, dedup, query, store, write; the poll interval is left out, as the target says.
-   ``stream.host_interval_s`` is 0 here: with the default 1 s the page fetch that follows a feed
-   poll on the same host waits up to 1 s (politeness, not work).
+   ``stream.host_interval_s`` is 0 here unless ``--host-interval`` says otherwise: with the
+   default 1 s the page fetch that follows a feed poll on the same host waits up to 1 s
+   (politeness, not work).
 
 Prints one JSON line per step and a summary line.
 """
@@ -42,12 +43,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 
+HOST_INTERVAL = [0.0]  # --host-interval
+
+
 def _settings(embedder: str):  # type: ignore[no-untyped-def]
     from retold.config import Settings
 
     # embed.threads=1 as `retold watch` sets it (see retold.cli.watch).
     return Settings().replace(embed={"backend": embedder, "threads": 1},
-                              stream={"host_interval_s": 0, "folder_interval_s": 0.05, "settle_s": 0.0,
+                              stream={"host_interval_s": HOST_INTERVAL[0], "folder_interval_s": 0.05, "settle_s": 0.0,
                                       "poll_interval_s": 0.1})  # fmt: skip
 
 
@@ -210,6 +214,7 @@ def latency(db: Path, embedder: str, n: int, base: int) -> dict[str, object]:
     lat = sorted(t - ln["found_at"] for t, ln in zip(sink.times, sink.lines, strict=True))
     q = statistics.quantiles(lat, n=20, method="inclusive") if len(lat) >= 2 else [float("nan")] * 19
     return {"step": "latency", "embedder": embedder, "base": base, "articles": len(lat),
+            "host_interval_s": HOST_INTERVAL[0],
             "p50_ms": round(1000 * statistics.median(lat)) if lat else None,
             "p95_ms": round(1000 * q[18]) if len(lat) >= 2 else None,
             "max_ms": round(1000 * lat[-1]) if lat else None, "peak_rss_mb": _rss_mb()}  # fmt: skip
@@ -221,9 +226,12 @@ def main() -> int:
     ap.add_argument("--embedder", choices=["hash", "minilm"], default="hash")
     ap.add_argument("--stream", type=int, default=400, help="articles for the throughput step")
     ap.add_argument("--latency", type=int, default=40, help="articles for the latency step (0: skip)")
+    ap.add_argument("--host-interval", type=float, default=0.0,
+                    help="stream.host_interval_s for the latency step (retold watch's default is 1.0)")
     ap.add_argument("--step", choices=["build", "throughput", "latency"], help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    HOST_INTERVAL[0] = args.host_interval
     workdir = ROOT / "out" / "bench"
     workdir.mkdir(parents=True, exist_ok=True)
     base_db = workdir / f"stream-{args.embedder}-{args.base}.db"
@@ -238,7 +246,8 @@ def main() -> int:
 
     def step(name: str, db: Path) -> None:
         cmd = [sys.executable, __file__, "--step", name, "--db", str(db), "--base", str(args.base), "--embedder",
-               args.embedder, "--stream", str(args.stream), "--latency", str(args.latency)]  # fmt: skip
+               args.embedder, "--stream", str(args.stream), "--latency", str(args.latency),
+               "--host-interval", str(args.host_interval)]  # fmt: skip
         out = subprocess.run(cmd, capture_output=True, text=True)
         if out.returncode != 0:
             raise SystemExit(f"step {name} failed:\n{out.stderr[-3000:]}")

@@ -212,3 +212,31 @@ def test_a_failing_page_is_retried_on_a_later_run_then_given_up(site, tmp_path):
     assert second.reported == 1 and second.failed == 1  # /a/down: 2 attempts, given up
     assert stats["items"] == {"done": 1, "failed": 1}
     assert [d["article"]["id"] for d in _lines(buf)] == [f"{b}/a/flaky"]
+
+
+def test_host_interval_and_crawl_delay():
+    now = [100.0]
+    sleeps: list[float] = []
+
+    def sleep(s: float) -> None:
+        sleeps.append(round(s, 3))
+        now[0] += s
+
+    def app(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "slow.test" and request.url.path == "/robots.txt":
+            return httpx.Response(200, text="User-agent: retold-watch\nCrawl-delay: 5\nDisallow: /no\n")
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        return httpx.Response(200, text="ok")
+
+    f = Fetcher(StreamSettings(host_interval_s=1.0), transport=httpx.MockTransport(app), clock=lambda: now[0],
+                sleep=sleep)  # fmt: skip
+    f.get("http://fast.test/a")  # robots.txt, then the page: one interval between them
+    f.get("http://fast.test/b")
+    assert sleeps == [1.0, 1.0]
+    sleeps.clear()
+    f.get("http://slow.test/a")
+    f.get("http://slow.test/b")
+    assert sleeps == [1.0, 5.0]  # the Crawl-delay applies once robots.txt has been read
+    with pytest.raises(FetchError, match="robots.txt"):
+        f.get("http://slow.test/no")

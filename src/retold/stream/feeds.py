@@ -14,6 +14,7 @@ else its link, else a hash of its title and summary).
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 from dataclasses import dataclass
 from datetime import date as Date
@@ -33,6 +34,8 @@ class FeedEntry:
     date: Date | None = None
     summary: str | None = None
     author: str | None = None
+    # Seconds since the epoch of the entry's time (UTC), to order entries finer than by day.
+    timestamp: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +53,15 @@ class Feed:
         return urlsplit(self.link or self.url).netloc
 
 
-def _date(entry: Any) -> Date | None:
+def _when(entry: Any) -> tuple[Date | None, float | None]:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         t = entry.get(key)
         if t:
             try:
-                return Date(t.tm_year, t.tm_mon, t.tm_mday)
-            except (ValueError, AttributeError):
+                return Date(t.tm_year, t.tm_mon, t.tm_mday), float(calendar.timegm(t))
+            except (ValueError, AttributeError, TypeError, OverflowError):
                 continue
-    return None
+    return None, None
 
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Feed:
@@ -83,7 +86,8 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Fee
         guid = e.get("id") or link
         if not guid:
             guid = "sha1:" + hashlib.sha1(f"{title}\n{summary}".encode("utf-8", "replace")).hexdigest()
-        entries.append(FeedEntry(guid=str(guid), url=link, title=title, date=_date(e), summary=summary,
-                                 author=e.get("author") or None))  # fmt: skip
+        day, ts = _when(e)
+        entries.append(FeedEntry(guid=str(guid), url=link, title=title, date=day, summary=summary,
+                                 author=e.get("author") or None, timestamp=ts))  # fmt: skip
     feed = parsed.feed
     return Feed(url=url, title=feed.get("title") or None, link=feed.get("link") or None, entries=tuple(entries))

@@ -4,7 +4,8 @@ Every request — feed, article page, robots.txt — goes through :meth:`Fetcher
 
 * sends a clear ``User-Agent`` (``stream.user_agent``) and, for feeds, the validators of the last
   answer (``If-None-Match`` / ``If-Modified-Since``), so an unchanged feed costs a 304;
-* waits ``stream.host_interval_s`` between two requests to one host;
+* waits ``stream.host_interval_s`` between two requests to one host (longer when its robots.txt
+  asks with ``Crawl-delay``);
 * gives up after ``stream.timeout_s`` per attempt and retries connection errors, timeouts, 429 and
   5xx ``stream.retries`` times with exponential backoff (honouring ``Retry-After``);
 * reads at most ``stream.max_bytes`` of any body (the ``Content-Length`` is checked first, then the
@@ -107,6 +108,7 @@ class Fetcher:
         self.clock = clock
         self.sleep = sleep
         self._next_slot: dict[str, float] = {}
+        self._host_interval: dict[str, float] = {}
         self._robots: dict[str, tuple[float, urllib.robotparser.RobotFileParser | bool]] = {}
         self.requests = 0
         self.not_modified = 0
@@ -151,6 +153,9 @@ class Fetcher:
             return now + ROBOTS_RETRY_S, False
         parser = urllib.robotparser.RobotFileParser()
         parser.parse(r.body.decode("utf-8", "replace").splitlines())
+        delay = parser.crawl_delay(self._agent_token())
+        if delay is not None:  # a Crawl-delay stretches this host's interval (capped at a minute)
+            self._host_interval[host] = min(max(float(delay), self.settings.host_interval_s), 60.0)
         return now + self.settings.robots_ttl_s, parser
 
     # -- requests --------------------------------------------------------------------------------
@@ -177,7 +182,7 @@ class Fetcher:
         if slot > now:
             self.sleep(slot - now)
             now = slot
-        self._next_slot[host] = now + self.settings.host_interval_s
+        self._next_slot[host] = now + self._host_interval.get(host, self.settings.host_interval_s)
 
     def _request(self, url: str, *, headers: dict[str, str]) -> FetchResult:
         s = self.settings

@@ -82,10 +82,13 @@ class FeedSource(Source):
             state.save_source(replace(st, last_poll=now, next_poll=now + wait, failures=failures,
                                       last_error=str(exc), polls=st.polls + 1))  # fmt: skip
             return 0
+        # Oldest first, so an article is stored before the copies that follow it: feeds list the
+        # newest first, so undated entries go in reverse feed order, dated ones by date.
+        entries = sorted(reversed(feed.entries), key=lambda e: (e.timestamp is None, e.timestamp or 0.0))
         items = [
             (e.guid, {"kind": "page", "url": e.url, "guid": e.guid, "title": e.title,
                       "date": e.date.isoformat() if e.date else None, "outlet": feed.outlet, "feed": self.name})
-            for e in feed.entries if e.url
+            for e in entries if e.url
         ]  # fmt: skip
         new = replace(st, etag=r.etag, last_modified=r.last_modified, last_poll=now, next_poll=now + s.poll_interval_s,
                       failures=0, last_error=None, polls=st.polls + 1)  # fmt: skip
