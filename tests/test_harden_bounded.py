@@ -48,3 +48,14 @@ def test_the_cap_bounds_the_time_of_a_pathological_pair() -> None:
 def test_the_cap_must_be_positive() -> None:
     with pytest.raises(ConfigError, match="segment.max_sentences"):
         Settings().replace(segment={"max_sentences": 0})
+
+
+def test_the_text_report_says_when_a_side_was_cut() -> None:
+    from rich.console import Console
+
+    from retold.report.text import print_report
+
+    c = Detector(FAST.replace(segment={"max_sentences": 20})).compare(_sentences(60), _sentences(10))
+    console = Console(record=True, width=200)
+    print_report(c, console=console)
+    assert "only its first 20 were compared" in console.export_text()

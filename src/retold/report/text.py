@@ -53,6 +53,10 @@ def render(c: Comparison, *, max_edits: int = 40) -> Group:
         head.append("source: undetermined\n", style="bold")
     head.append(f"why: {printable(at.reason, newlines=False)}\n")
     head.append(f"reuse: {c.reuse_a:.0%} of a is reused in b · {c.reuse_b:.0%} of b is taken from a")
+    for side in c.truncated:
+        seg = c.a_segments if side == "a" else c.b_segments
+        head.append(f"\nnote: {side} has more sentences than segment.max_sentences; only its first "
+                    f"{len(seg.sentences):,} were compared", style="yellow")  # fmt: skip
     parts.append(Panel(head, title="retold compare", expand=False))
 
     if c.passages:
