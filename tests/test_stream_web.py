@@ -101,3 +101,22 @@ def test_events_carry_what_a_watcher_adds_to_the_same_store(service):
         assert set(r.json()["results"][0]["sources"]) | set(r.json()["results"][0]["related"]) >= {f"{b}/a/0"}
     finally:
         server.shutdown()
+
+
+def test_an_event_stream_outlives_the_body_timeout(tmp_path):
+    import time
+
+    settings = Settings().replace(embed={"backend": "hash"})
+    db = tmp_path / "t.db"
+    Store(db, settings=settings).close()
+    app = create_app(db, settings=settings, options=ServiceOptions(workers=2, token=TOKEN, body_timeout_s=0.5))
+    with serve_in_thread(app) as url:
+        got: list[dict] = []
+        reader = threading.Thread(target=lambda: got.extend(_read_events(url, 1)))
+        reader.start()
+        time.sleep(1.5)  # three body timeouts: the stream must still be open
+        r = httpx.post(f"{url}/api/documents?check=true", json={"documents": [{"id": "late", "text": SEED_A}]},
+                       headers=AUTH, timeout=30)  # fmt: skip
+        assert r.status_code == 201
+        reader.join(timeout=20)
+        assert [e["article"]["id"] for e in got] == ["late"]

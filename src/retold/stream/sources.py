@@ -12,6 +12,7 @@ queues the items and saves the source's state in one transaction. Items are plai
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import queue
@@ -216,6 +217,8 @@ def open_sources(specs: list[str], *, settings: Settings, stdin: IO[bytes] | Non
                 raise InputError("`-` reads JSON Lines from standard input, but none was given")
             out.append(StdinSource(stdin))
         elif spec.startswith(("http://", "https://")):
+            if importlib.util.find_spec("feedparser") is None:
+                raise InputError(f"{spec}: reading feeds needs feedparser; install it with pip install 'retold[stream]'")
             out.append(FeedSource(spec, settings=settings))
         elif os.path.isdir(spec):
             out.append(FolderSource(spec, settings=settings))

@@ -86,9 +86,14 @@ class LimitsMiddleware:
         too_slow = f"the request body did not arrive within {self.body_timeout_s:g} s; send it in one go"
         received = 0
         started = False
+        body_done = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, body_done
+            if body_done:
+                # The body is in: what follows is the wait for a disconnect (a streaming answer such
+                # as GET /api/events listens for it as long as it streams), not a slow body.
+                return await receive()
             try:
                 message = await asyncio.wait_for(receive(), timeout=self.body_timeout_s)
             except TimeoutError:
@@ -97,6 +102,7 @@ class LimitsMiddleware:
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise _BodyTooLarge(413, too_large)
+                body_done = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
