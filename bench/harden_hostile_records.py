@@ -63,13 +63,13 @@ def jsonl_line(rng: random.Random, i: int) -> tuple[bytes, bool]:
     if kind < 6:
         return json.dumps({"id": rid, "text": good_text(rng), "title": "T"}).encode(), True
     if kind == 6:
-        return ('{"id": "%s", "text": "bad \\ud800 text"}' % rid).encode(), False
+        return (f'{{"id": "{rid}", "text": "bad \\ud800 text"}}').encode(), False
     if kind == 7:
-        return ('{"id": "%s\\udfff", "text": "%s"}' % (rid, good_text(rng))).encode(), False
+        return (f'{{"id": "{rid}\\udfff", "text": "{good_text(rng)}"}}').encode(), False
     if kind == 8:
-        return ('{"id": "%s", "text": "x", "meta": ' % rid + "[" * 100_000 + "]" * 100_000 + "}").encode(), False
+        return (f'{{"id": "{rid}", "text": "x", "meta": ' + "[" * 100_000 + "]" * 100_000 + "}").encode(), False
     if kind == 9:
-        return ('{"id": "%s", "text": "x", "n": %s}' % (rid, "9" * 5_000)).encode(), False
+        return (f'{{"id": "{rid}", "text": "x", "n": ' + "9" * 5_000 + "}").encode(), False
     if kind == 10:
         return json.dumps({"id": rid, "text": good_text(rng)}).encode()[: rng.randint(1, 30)], False
     if kind == 11:
@@ -239,10 +239,16 @@ def _vmhwm(pid: int) -> int:
 
 
 def _children(pid: int) -> list[int]:
-    try:
-        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+    """Child processes of ``pid`` (the compare workers), from /proc/*/stat."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
 
 
 def api_docs(rng: random.Random, i: int) -> tuple[str, bool]:
@@ -252,9 +258,9 @@ def api_docs(rng: random.Random, i: int) -> tuple[str, bool]:
     if kind < 5:
         return json.dumps({"documents": [{"id": rid, "text": good_text(rng)}]}), True
     if kind == 5:
-        return '{"documents": [{"id": "%s", "text": "lone \\ud800 surrogate"}]}' % rid, False
+        return f'{{"documents": [{{"id": "{rid}", "text": "lone \\ud800 surrogate"}}]}}', False
     if kind == 6:
-        return '{"documents": [{"id": "%s", "text": "x", "title": %s}]}' % (rid, "[" * 50_000 + "]" * 50_000), False
+        return f'{{"documents": [{{"id": "{rid}", "text": "x", "title": ' + "[" * 50_000 + "]" * 50_000 + "}]}", False
     if kind == 7:
         return json.dumps({"documents": [{"id": rid, "text": "y" * (MAX_CHARS + 1)}]}), False
     if kind == 8:
@@ -332,7 +338,10 @@ def bench_api(n: int, concurrency: int, seed: int) -> bool:
                     return False
                 time.sleep(0.3)
             res = asyncio.run(api_load(url, n, concurrency, seed))
-            rss = _vmhwm(proc.pid) + sum(_vmhwm(c) for c in _children(proc.pid))
+            kids = _children(proc.pid)
+            rss = _vmhwm(proc.pid) + sum(_vmhwm(c) for c in kids)
+            print(f"api: server pid {proc.pid} ({_vmhwm(proc.pid):,} MB) and {len(kids)} child processes "
+                  f"({', '.join(f'{_vmhwm(c):,} MB' for c in kids)})")  # fmt: skip
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
