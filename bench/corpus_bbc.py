@@ -59,7 +59,7 @@ def main() -> int:
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         t0 = time.perf_counter()
         subprocess.run([str(ROOT / ".venv" / "bin" / "retold"), "add", str(db), str(DATA), "--embedder",
-                        args.embedder, "--quiet"], check=True)  # fmt: skip
+                        args.embedder, "--quiet"], check=True)
         report["index_bbc_seconds"] = round(time.perf_counter() - t0, 2)
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         # CPU seconds are what a busy shared machine inflates least; on 2 idle cores wall >= cpu / 2.
@@ -83,7 +83,7 @@ def main() -> int:
     articles = read_articles(DATA)
     th = WordNet.open() if WordNet.available() else None
     synth = generate(articles, n=args.copies, seed=args.seed, negative_share=0.0, thesaurus=th,
-                     id_format="synth/{i:04d}-{obfuscation}.txt")  # fmt: skip
+                     id_format="synth/{i:04d}-{obfuscation}.txt")
     # Store ids are paths relative to the folder ("sport/199.txt"); synth ids join them with "-".
     store_id = {a.id: a.id.replace("-", "/", 1) for a in articles}
 

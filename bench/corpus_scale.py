@@ -117,7 +117,7 @@ def one(n: int, copy_share: float, workdir: Path) -> dict[str, object]:
         "rescan_compared": corpus.compared, "rescan_new_reuse_pairs": len(found_again - found),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "db_mb": round(db.stat().st_size / 2**20),
-    }  # fmt: skip
+    }
 
 
 def main() -> int:
@@ -134,7 +134,7 @@ def main() -> int:
     rows = []
     for n in args.sizes:
         out = subprocess.run([sys.executable, __file__, "--one", str(n), "--copy-share", str(args.copy_share)],
-                             capture_output=True, text=True)  # fmt: skip
+                             capture_output=True, text=True)
         if out.returncode != 0:
             print(out.stderr[-2000:], file=sys.stderr)
             return out.returncode
@@ -143,13 +143,13 @@ def main() -> int:
         print(json.dumps(row), flush=True)
     base = rows[0]
     print("\n| documents | add s | candidates | candidates s | scan s | scan s per 1k docs | copy recall | peak RSS MB "
-          "| store MB | +1% docs: add s | rescan s | rescan compared |")  # fmt: skip
+          "| store MB | +1% docs: add s | rescan s | rescan compared |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         per = 1000 * float(r["scan_s"]) / int(r["documents"])  # type: ignore[arg-type]
         print(f"| {r['documents']:,} | {r['add_s']} | {r['candidates']:,} | {r['candidates_s']} | {r['scan_s']} | "
               f"{per:.2f} | {r['copy_recall']} | {r['peak_rss_mb']} | {r['db_mb']} | {r['stream_add_s']} | "
-              f"{r['rescan_s']} | {r['rescan_compared']} |")  # fmt: skip
+              f"{r['rescan_s']} | {r['rescan_compared']} |")
     if len(rows) > 1:
         growth = (float(rows[-1]["scan_s"]) / float(base["scan_s"])) / (int(rows[-1]["documents"]) / int(base["documents"]))  # type: ignore[arg-type]
         print(f"\nscan cost growth relative to linear ({base['documents']:,} -> {rows[-1]['documents']:,}): {growth:.2f}x")

@@ -86,7 +86,7 @@ def main() -> int:
     else:
         print(f"byte-identical groups found: {exact_found}/{len(exact_groups)}; normalised-text groups "
               f"({out['articles_in_groups']} articles) found: {found}/{len(dup_groups)} as copy with >= 95% "
-              f"coverage; {comparisons} comparisons, {args.embedder} embedder, {out['seconds']} s")  # fmt: skip
+              f"coverage; {comparisons} comparisons, {args.embedder} embedder, {out['seconds']} s")
         for m in missed:
             print("  missed:", m)
     return 0

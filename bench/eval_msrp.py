@@ -73,7 +73,7 @@ def main() -> int:
         print(f"MSRP train, {args.folds}-fold CV, {len(rows)} pairs, {args.embedder}: accuracy {out['accuracy_seed0']:.4f} "
               f"(seed 0), mean {out['accuracy_mean']:.4f} over {args.seeds} fold seeds "
               f"[{out['accuracy_min']:.4f}, {out['accuracy_max']:.4f}]; F1 {out['f1_seed0']:.4f}; "
-              f"majority class {out['majority']:.4f}")  # fmt: skip
+              f"majority class {out['majority']:.4f}")
     return 0
 
 

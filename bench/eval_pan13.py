@@ -57,7 +57,7 @@ def main() -> int:
     settings = Settings().replace(match={"semantic": not args.lexical_only})
     t0 = time.perf_counter()
     summary = detect(work / "pairs", DATA / "susp", DATA / "src", work / "det", settings=settings,
-                     workers=args.workers, merge_gap=0)  # fmt: skip
+                     workers=args.workers, merge_gap=0)
     seconds = time.perf_counter() - t0
     keep = {pair_file_name(s, r) for s, r in pairs}
     truth = {k: v for k, v in read_annotation_dir(DATA / "truth", name=TRUTH).items() if k in keep}
@@ -105,9 +105,9 @@ def main() -> int:
     for label, m in results.items():
         print(f"  {label:<14} plagdet {m['plagdet']:.4f}  prec {m['precision']:.4f}  rec {m['recall']:.4f}  "
               f"gran {m['granularity']:.4f}  case recall {m['case_recall']:.4f}  tolerant case precision "
-              f"{m['case_precision']:.4f}  PAN case recall {m['pan_case_recall']:.4f}")  # fmt: skip
+              f"{m['case_precision']:.4f}  PAN case recall {m['pan_case_recall']:.4f}")
     print(f"  gold cases whose two stretches share < 20% of words: {broken}; case recall without them: "
-          f"{out['case_recall_on_aligned_gold']}")  # fmt: skip
+          f"{out['case_recall_on_aligned_gold']}")
     return 0
 
 

@@ -83,19 +83,19 @@ def main() -> int:
         print(json.dumps(result, indent=2))
         return 0
     print(f"{len(s.pairs)} pairs, seed {args.seed}, {args.embedder} embedder, merge gap {merge_gap}; "
-          f"generate {t_gen:.0f} s, compare {t_cmp:.0f} s")  # fmt: skip
+          f"generate {t_gen:.0f} s, compare {t_cmp:.0f} s")
     print(f"{'obfuscation':<12}{'pairs':>6}{'plagdet':>9}{'prec':>8}{'rec':>8}{'gran':>7}{'called reuse':>14}")
     groups = {g.group: g for g in verdicts.groups}
     for g in pan.by_obfuscation:
         m = g.measures
         v = groups.get(g.obfuscation)
         print(f"{g.obfuscation:<12}{g.files:>6}{m.plagdet:>9.4f}{m.precision:>8.4f}{m.recall:>8.4f}"
-              f"{m.granularity:>7.3f}{(v.called_reuse if v else 0):>14.2%}")  # fmt: skip
+              f"{m.granularity:>7.3f}{(v.called_reuse if v else 0):>14.2%}")
     o = pan.overall
     print(f"{'overall':<12}{len(s.pairs):>6}{o.plagdet:>9.4f}{o.precision:>8.4f}{o.recall:>8.4f}{o.granularity:>7.3f}")
     n = pan.negatives
     print(f"negatives: {n.pairs} pairs, {n.pairs_with_detections} with detections; verdicts "
-          f"{dict(verdicts.negative_verdicts)}; false copy rate {verdicts.false_copy_rate:.2%}")  # fmt: skip
+          f"{dict(verdicts.negative_verdicts)}; false copy rate {verdicts.false_copy_rate:.2%}")
     c = verdicts.confusion
     print(f"pair level: precision {c.precision:.4f} recall {c.recall:.4f} F1 {c.f1:.4f}")
     return 0

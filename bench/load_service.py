@@ -70,7 +70,7 @@ def free_port() -> int:
 
 def start_server(db: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "retold.cli", "serve", str(db), "--port", str(port), "--workers", str(workers),
-           "--log-level", "warning"]  # fmt: skip
+           "--log-level", "warning"]
     env = {**os.environ, "RETOLD_TOKEN": TOKEN}
     return subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, env=env)
 
@@ -113,7 +113,7 @@ async def run_load(url: str, ids: list[str], *, total: int, concurrency: int, ma
         elif route == "write":
             doc = {"id": f"written-{i % 20:02d}", "text": f"Update {i}. " + texts[i % 2][: 400 + i % 800]}
             req = client.post("/api/documents", json={"documents": [doc]},
-                              headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
+                              headers={"Authorization": f"Bearer {TOKEN}"})
         else:
             req = client.get("/api/health")
         t0 = time.perf_counter()
@@ -192,7 +192,7 @@ def main() -> int:
         try:
             wait_ready(url, proc)
             res = asyncio.run(run_load(url, ids, total=args.requests, concurrency=args.concurrency,
-                                       max_seconds=args.max_seconds))  # fmt: skip
+                                       max_seconds=args.max_seconds))
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
@@ -201,7 +201,7 @@ def main() -> int:
                 os.killpg(proc.pid, signal.SIGKILL)
     summary = summarise(res, total=args.requests, concurrency=args.concurrency)
     print(f"{summary['sent']} requests at concurrency {args.concurrency} in {summary['wall_s']} s "
-          f"({summary['throughput_rps']} req/s); 5xx: {summary['5xx']}; transport errors: {sum(res['errors'].values())}")  # fmt: skip
+          f"({summary['throughput_rps']} req/s); 5xx: {summary['5xx']}; transport errors: {sum(res['errors'].values())}")
     print(f"{'route':<10} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  status")
     for route, r in summary["routes"].items():
         print(f"{route:<10} {r['n']:>6} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['max_ms']:>8}  {r['status']}")

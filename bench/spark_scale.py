@@ -78,7 +78,7 @@ def measure(engine: str, workers: int, corpus: str, out: str, embed: str) -> dic
     digest = hashlib.sha256(Path(out).read_bytes()).hexdigest()[:12]
     return {"engine": engine, "workers": workers, "wall_s": round(wall, 1), "scan_s": summary["seconds"],
             "peak_rss_mb": round(peak / 2**20), "pairs": summary["pairs"], "candidates": summary["candidates"],
-            "sha": digest}  # fmt: skip
+            "sha": digest}
 
 
 def main() -> int:

@@ -45,7 +45,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[s
 
 def test_two_documents_give_one_pair_with_the_scan_contract(tmp_path: Path, fast_settings) -> None:
     src = write_jsonl([{"id": "x", "text": TEXT, "date": "2021-01-01"}, {"id": "y", "text": TEXT.replace("said", "stated")},
-                       {"id": "z", "text": OTHER}], tmp_path / "c.jsonl")  # fmt: skip
+                       {"id": "z", "text": OTHER}], tmp_path / "c.jsonl")
     out = tmp_path / "out.jsonl"
     s = scan_corpus(src, out, settings=fast_settings)
     (line,) = _lines(out)
@@ -96,7 +96,7 @@ def test_bad_records_are_skipped_and_counted(tmp_path: Path, fast_settings) -> N
     src.write_text(
         "\n".join([json.dumps({"id": "x", "text": TEXT}), "{not json", json.dumps({"text": "no id"}),
                    json.dumps({"id": "w"}), json.dumps({"id": "v", "text": "x", "date": "yesterday"}),
-                   json.dumps({"id": "y", "text": TEXT})]) + "\n"  # fmt: skip
+                   json.dumps({"id": "y", "text": TEXT})]) + "\n"
     )
     s = scan_corpus(src, tmp_path / "out.jsonl", settings=fast_settings)
     assert (s.documents, s.rejected, s.pairs) == (2, 4, 1)
@@ -169,7 +169,7 @@ def test_cli_batch_mode_passes_checkpoints_and_clusters(tmp_path: Path, capsys: 
     src = write_jsonl(recs, tmp_path / "c.jsonl")
     out, ck, clusters = tmp_path / "out.jsonl", tmp_path / "ck", tmp_path / "clusters.jsonl"
     args = ["scan", "--input", str(src), "--output", str(out), "--engine", "local", "--embedder", "hash",
-            "--workers", "1", "--checkpoint-dir", str(ck), "--clusters", str(clusters)]  # fmt: skip
+            "--workers", "1", "--checkpoint-dir", str(ck), "--clusters", str(clusters)]
     assert main(args) == 0
     first = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert first["documents"] == 30 and first["pairs"] == len(_lines(out)) > 0 and first["resumed"] == []
@@ -199,7 +199,7 @@ def test_bucket_close_pairs_equals_pair_by_pair_cosine() -> None:
             (min(ids[i], ids[j]), max(ids[i], ids[j]))
             for i in range(len(ids)) for j in range(i + 1, len(ids))
             if pair_cosine(lists[i], lists[j]) >= thr
-        )  # fmt: skip
+        )
         assert sorted(bucket_close_pairs(ids, lists, float(thr))) == want
     assert len(sorted(bucket_close_pairs(ids, lists, float(cos[-7])))) == 7
 

@@ -171,7 +171,7 @@ def test_incremental_scan_equals_full_scan_and_compares_only_new_pairs(tmp_path)
         # A new copy, an updated document (same id, new text) and a deletion.
         paras = texts[3].split("\n\n")
         add_documents(st, [Document("excerpt-of-d03", "\n\n".join(paras[1:4])),
-                           Document("copy-of-d00", texts[0])], settings=S)  # fmt: skip
+                           Document("copy-of-d00", texts[0])], settings=S)
         st.delete("d11")
         inc = Corpus(st, settings=S)
         incremental = [json.dumps(p.to_dict(), sort_keys=True) for p in inc.scan(include_all=True, incremental=True)]
@@ -181,7 +181,7 @@ def test_incremental_scan_equals_full_scan_and_compares_only_new_pairs(tmp_path)
         # Only pairs with the new or the changed document were compared again.
         assert inc.compared == 2 and full.compared == 4 and n_first == 3
         found = {frozenset((json.loads(x)["a"], json.loads(x)["b"])) for x in incremental
-                 if json.loads(x)["verdict"] in ("copy", "partial-reuse")}  # fmt: skip
+                 if json.loads(x)["verdict"] in ("copy", "partial-reuse")}
         assert {frozenset({"d00", "copy-of-d00"}), frozenset({"d03", "excerpt-of-d03"})} <= found
         # Saved pairs follow the candidates: nothing left for the deleted document.
         assert not [p for p in st.pairs(include_all=True) if "d11" in (p.a, p.b)]

@@ -31,7 +31,7 @@ CORPUS = ROOT / "examples" / "corpus"
 def demo(tmp_path_factory):
     """A demo-layout set: dated originals and copies in one folder, so offsets must count markers."""
     s = generate(read_articles(CORPUS), n=8, seed=5, obfuscations=("verbatim", "excerpt", "reorder", "dropped"),
-                 negative_copies=False, dated=True, id_format="copy-{i:02d}.txt")  # fmt: skip
+                 negative_copies=False, dated=True, id_format="copy-{i:02d}.txt")
     return s, write_docs(s, tmp_path_factory.mktemp("demo"))
 
 

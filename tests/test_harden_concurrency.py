@@ -74,7 +74,7 @@ def hammer(db: Path, *, add_records: int, clients: int, seconds: float) -> dict[
                     if op == 0:
                         doc_id = f"web{k}-{n}"
                         r = http.post("/api/documents", headers=AUTH,
-                                      json={"documents": [{"id": doc_id, "text": _text(50_000 + k * 1000 + n)}]})  # fmt: skip
+                                      json={"documents": [{"id": doc_id, "text": _text(50_000 + k * 1000 + n)}]})
                         if r.status_code == 201:
                             with lock:
                                 written.add(doc_id)
@@ -116,7 +116,7 @@ def hammer(db: Path, *, add_records: int, clients: int, seconds: float) -> dict[
         integrity = st.integrity_check()
         ids = [r[0] for r in st.db.execute("SELECT id FROM documents")]
     return {"statuses": statuses, "bad": bad, "written": written, "deleted": deleted, "gone": gone, "during": during, "add_rc": proc.returncode,
-            "add_out": out, "add_err": err, "integrity": integrity, "ids": ids}  # fmt: skip
+            "add_out": out, "add_err": err, "integrity": integrity, "ids": ids}
 
 
 @pytest.mark.slow

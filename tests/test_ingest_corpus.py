@@ -111,7 +111,7 @@ def test_html_and_warc(tmp_path) -> None:
     w = WARCWriter(buf, gzip=True)
     for url, body, ctype in [("http://x.org/a", HTML, "text/html; charset=utf-8"),
                              ("http://x.org/img", "binary", "image/png"),
-                             ("http://x.org/empty", "<html><body></body></html>", "text/html")]:  # fmt: skip
+                             ("http://x.org/empty", "<html><body></body></html>", "text/html")]:
         headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.0")
         w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(body.encode()), http_headers=headers))
     (tmp_path / "crawl.warc.gz").write_bytes(buf.getvalue())
@@ -134,6 +134,6 @@ def test_too_large_and_empty_documents(tmp_path) -> None:
 def test_kinds_and_missing_path(tmp_path) -> None:
     assert [kind_of(tmp_path / n) for n in ("a.jsonl", "b.CSV", "c.warc.gz", "d.htm", "e", "f.tsv")] == [
         "jsonl", "csv", "warc", "html", "txt", "tsv"
-    ]  # fmt: skip
+    ]
     with pytest.raises(InputError, match="no such file"):
         list(iter_files([tmp_path / "nope"]))

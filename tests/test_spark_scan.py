@@ -56,7 +56,7 @@ def test_spark_matches_local_and_resumes_after_a_stage(spark, tmp_path: Path, fa
     assert first.stopped_after == "candidates" and not out.exists()
     assert first.candidates == local.candidates
     resumed = scan_corpus(src, out, engine="spark", settings=fast_settings, checkpoint_dir=ck,
-                          clusters_path=tmp_path / "sc.jsonl")  # fmt: skip
+                          clusters_path=tmp_path / "sc.jsonl")
     assert resumed.resumed == ("fingerprint", "candidates")
     a, b = _lines(local_out), _lines(out)
     assert len(a) == len(b) >= len(truth)

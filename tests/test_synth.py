@@ -158,7 +158,7 @@ def test_written_pan_layout_offsets_hold_in_the_files(tmp_path, synth_set):
 
 def test_demo_layout_dates_copies_after_their_source(tmp_path, articles):
     s = generate(articles, n=12, seed=7, obfuscations=("verbatim", "excerpt", "reorder"), negative_copies=False, dated=True,
-                 id_format="copy-{i:02d}-{obfuscation}.txt")  # fmt: skip
+                 id_format="copy-{i:02d}-{obfuscation}.txt")
     root = write_docs(s, tmp_path / "demo")
     names = sorted(p.name for p in (root / "docs").iterdir())
     assert len([n for n in names if n.startswith("copy-")]) == len(s.derived) and len(names) == 8 + len(s.derived)

@@ -290,7 +290,7 @@ def test_a_body_that_trickles_in_is_408() -> None:
         host, port = url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=10) as s:
             s.sendall(b"POST /api/compare HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                      b"Content-Length: 100\r\n\r\n{\"a\": ")  # fmt: skip
+                      b"Content-Length: 100\r\n\r\n{\"a\": ")
             reply = b""
             while b"send it in one go" not in reply:
                 chunk = s.recv(4096)
@@ -330,7 +330,7 @@ def _fuzz() -> TestClient:
 
 
 _words = st.sampled_from(["the", "minister", "said", "plan", "<script>", "€", "\u00a0", "\n\n", ".", "date",
-                          "2021-10-31", "«", "»", "\u200b", "É", "😀", "\r\n", "  "])  # fmt: skip
+                          "2021-10-31", "«", "»", "\u200b", "É", "😀", "\r\n", "  "])
 _texts = st.one_of(st.text(max_size=300), st.lists(_words, max_size=80).map(" ".join))
 
 

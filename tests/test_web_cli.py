@@ -60,6 +60,6 @@ def test_a_store_built_with_another_embedder_is_refused_when_one_is_named(
 
 
 def test_a_missing_store_says_how_to_make_one(served: dict[str, Any], tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+                                              capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", str(tmp_path / "none.db")]) == 2
     assert "retold add" in capsys.readouterr().err

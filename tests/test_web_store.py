@@ -27,7 +27,7 @@ HASH = Settings().replace(embed={"backend": "hash"})
 TOKEN = "store-token-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BUS = ("The council met on Tuesday to discuss the new bus timetable for the northern suburbs. Residents asked "
-       "for later evening services and more buses at weekends, and the council promised a reply in March.")  # fmt: skip
+       "for later evening services and more buses at weekends, and the council promised a reply in March.")
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_writes_go_through_the_writer_while_reads_continue(db: Path, tmp_path: P
     path.write_bytes(db.read_bytes())
     app = create_app(path, options=ServiceOptions(token=TOKEN, workers=2))
     new = {"documents": [{"id": f"n{i}", "text": BUS.replace("Tuesday", f"day {i}"), "date": "2021-12-01"}
-                         for i in range(5)]}  # fmt: skip
+                         for i in range(5)]}
     with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=30) as http:
         r = http.post("/api/documents", json=new, headers=AUTH)
         assert r.status_code == 201, r.text

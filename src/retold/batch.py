@@ -520,7 +520,7 @@ def run_local(
             return None
         return ScanSummary("local", output_path, len(docs), rejected, counts["candidates"], counts["compared"],
                            0, counts["reuse"], counts["passages"], counts["clusters"], timer.seconds(),
-                           stop_after, tuple(resumed))  # fmt: skip
+                           stop_after, tuple(resumed))
 
     # 1. fingerprint
     if ck.done("fingerprint"):
@@ -532,7 +532,7 @@ def run_local(
         fps = [r for i in range(0, len(docs), 512) for r in fper.rows(docs[i : i + 512])]
         ck.save("fingerprint", {f: [getattr(r, f) for r in fps] for f in ("id", "keys", "fps", "simkeys", "vec")},
                 {"id": s_, "keys": pa.list_(i64), "fps": pa.list_(i64), "simkeys": pa.list_(i64),
-                 "vec": pa.list_(pa.float32())})  # fmt: skip
+                 "vec": pa.list_(pa.float32())})
     if (early := stopped("fingerprint")) is not None:
         return early
     # 2. candidates
@@ -543,7 +543,7 @@ def run_local(
     else:
         cands = local_candidates(fps, options)
         ck.save("candidates", {"a": [c[0] for c in cands], "b": [c[1] for c in cands], "via": [c[2] for c in cands]},
-                {"a": s_, "b": s_, "via": pa.int32()})  # fmt: skip
+                {"a": s_, "b": s_, "via": pa.int32()})
     counts["candidates"] = len(cands)
     if (early := stopped("candidates")) is not None:
         return early
@@ -555,7 +555,7 @@ def run_local(
     else:
         compared = local_compare([(a, b) for a, b, _ in cands], by_id, settings, workers=workers)
         ck.save("compare", {f: [getattr(r, f) for r in compared] for f in ("a", "b", "verdict", "line")},
-                {"a": s_, "b": s_, "verdict": s_, "line": s_})  # fmt: skip
+                {"a": s_, "b": s_, "verdict": s_, "line": s_})
     counts["compared"] = len(compared)
     reuse = [r for r in compared if r.verdict in REUSE_VERDICTS]
     counts["reuse"] = len(reuse)
@@ -570,7 +570,7 @@ def run_local(
         n_passages = len(prow)
         ck.save("passages", {f: [getattr(p, f) for p in prow] for f in PassageRow.__slots__},
                 {"a": s_, "b": s_, "n": pa.int32(), "type": s_, "a_start": i64, "a_end": i64,
-                 "b_start": i64, "b_end": i64, "score": pa.float64()})  # fmt: skip
+                 "b_start": i64, "b_end": i64, "score": pa.float64()})
     counts["passages"] = n_passages
     if (early := stopped("passages")) is not None:
         return early
@@ -582,14 +582,14 @@ def run_local(
     else:
         labels = clusters_of((r.a, r.b) for r in reuse)
         ck.save("clusters", {"id": sorted(labels), "cluster": [labels[x] for x in sorted(labels)]},
-                {"id": s_, "cluster": s_})  # fmt: skip
+                {"id": s_, "cluster": s_})
     counts["clusters"] = len(set(labels.values()))
     lines = [r.line for r in compared if include_all or r.verdict in REUSE_VERDICTS]
     write_lines(output_path, lines)
     if clusters_path is not None:
         write_lines(clusters_path, cluster_lines(labels))
     return ScanSummary("local", output_path, len(docs), rejected, len(cands), len(compared), len(lines),
-                       len(reuse), n_passages, counts["clusters"], timer.seconds(), None, tuple(resumed))  # fmt: skip
+                       len(reuse), n_passages, counts["clusters"], timer.seconds(), None, tuple(resumed))
 
 
 def write_lines(path: str, lines: Iterable[str]) -> int:
@@ -647,7 +647,7 @@ def scan_corpus(
             str(input_path), str(output_path), settings=s, options=o, workers=workers,
             checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir), include_all=include_all,
             clusters_path=None if clusters_path is None else str(clusters_path), stop_after=stop_after,
-        )  # fmt: skip
+        )
     if engine == "spark":
         from retold.spark.engine import run_spark
 
@@ -656,7 +656,7 @@ def scan_corpus(
             checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir), include_all=include_all,
             clusters_path=None if clusters_path is None else str(clusters_path), stop_after=stop_after,
             master=master,
-        )  # fmt: skip
+        )
     raise ConfigError(f"engine must be 'local' or 'spark', got {engine!r}")
 
 

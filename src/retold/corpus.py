@@ -100,7 +100,7 @@ def scan_digest(settings: Settings) -> str:
 def content_hash(doc: Document) -> str:
     """SHA-256 of everything stored about a document: equal hash, nothing to do on re-add."""
     payload = [doc.id, doc.text, doc.date.isoformat() if doc.date else None, doc.title, doc.url, doc.outlet,
-               json.dumps(dict(doc.meta), sort_keys=True, default=str)]  # fmt: skip
+               json.dumps(dict(doc.meta), sort_keys=True, default=str)]
     return hashlib.sha256(json.dumps(payload).encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -142,7 +142,7 @@ def doc_embedder(settings: Settings) -> Embedder:
         from retold.embed_model import MiniLMEmbedder  # edge: torch is imported here only
 
         return MiniLMEmbedder(batch_size=settings.embed.batch_size, max_seq_length=64, threads=settings.embed.threads,
-                              precision=settings.embed.precision)  # fmt: skip
+                              precision=settings.embed.precision)
     return get_embedder(settings.embed)
 
 
@@ -169,7 +169,7 @@ class AddSummary:
     def to_dict(self) -> dict[str, Any]:
         return {"read": self.read, "stored": self.stored, "added": self.added, "updated": self.updated,
                 "unchanged": self.unchanged, "rejected": self.rejected, "errors": list(self.errors),
-                "seconds": round(self.seconds, 3), "embedded": self.embedded}  # fmt: skip
+                "seconds": round(self.seconds, 3), "embedded": self.embedded}
 
 
 def index_records(
@@ -193,7 +193,7 @@ def index_records(
                 band_keys=band_keys(sig, bands=fp.bands, rows=fp.rows)[0],
                 doc_vector=None if vecs is None else vecs[i], origin=origins[i] if origins else None,
             )
-        )  # fmt: skip
+        )
     return out
 
 
@@ -236,7 +236,7 @@ def add_documents(
     def put(todo: list[tuple[Document, str | None]]) -> None:
         nonlocal added, updated, unchanged, embedded
         recs = index_records([d for d, _ in todo], settings=settings, minhasher=mh, embedder=emb,
-                             origins=[o for _, o in todo])  # fmt: skip
+                             origins=[o for _, o in todo])
         res = store.put(recs)
         added, updated, unchanged = added + res.added, updated + res.updated, unchanged + res.unchanged
         embedded += len(recs) if emb is not None else 0
@@ -264,7 +264,7 @@ def add_documents(
                 except Exception as exc:
                     doc, origin = one
                     reject(f"{origin or doc.id}: document {doc.id!r} could not be stored "
-                           f"({type(exc).__name__}: {exc}); skipped")  # fmt: skip
+                           f"({type(exc).__name__}: {exc}); skipped")
         batch.clear()
         progress("add", read, None)
 
@@ -306,7 +306,7 @@ class IndexSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {"documents": self.documents, "embedded": self.embedded, "sentence_vectors": self.sentence_vectors,
-                "ann": self.ann_kind, "seconds": round(self.seconds, 3)}  # fmt: skip
+                "ann": self.ann_kind, "seconds": round(self.seconds, 3)}
 
 
 def build_index(
@@ -396,7 +396,7 @@ def semantic_neighbours(
         [(int(lab), float(sim)) for lab, sim in zip(labels[r].tolist(), sims[r].tolist(), strict=True)
          if lab >= 0 and sim >= bar[r]]
         for r in range(len(labels))
-    ]  # fmt: skip
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,7 +426,7 @@ class Candidate:
 
     def to_dict(self) -> dict[str, Any]:
         return {"channels": list(self.channels), "jaccard": round(self.jaccard, 4),
-                "containment": round(self.containment, 4), "semantic": round(self.semantic, 4)}  # fmt: skip
+                "containment": round(self.containment, 4), "semantic": round(self.semantic, 4)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,7 +517,7 @@ class QueryResult:
                 p["also_in"] = list(rivals)
             out.append(d)
         return {"query": self.query.id, "candidates": self.candidates, "seconds": round(self.seconds, 4),
-                "hits": out}  # fmt: skip
+                "hits": out}
 
 
 class Corpus:
@@ -755,7 +755,7 @@ class Corpus:
 def containment_pairs(
     winnows: Sequence[np.ndarray], *, min_shared: int = MIN_SHARED, min_containment: float = MIN_CONTAINMENT,
     max_df: int = MAX_DF,
-) -> dict[tuple[int, int], float]:  # fmt: skip
+) -> dict[tuple[int, int], float]:
     """Pairs ``(i, j)`` whose winnowed fingerprints overlap: shared / min(len_i, len_j).
 
     An inverted index built by one sort of all ``(hash, doc)`` postings; fingerprints in more than

@@ -58,7 +58,7 @@ class Edge:
 
     def to_dict(self) -> dict[str, object]:
         return {"source": self.source, "copy": self.copy, "verdict": self.verdict,
-                "confidence": round(self.confidence, 4), "method": self.method}  # fmt: skip
+                "confidence": round(self.confidence, 4), "method": self.method}
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ _MIX = np.array(
     [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
      0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
     dtype=np.uint64,
-)  # fmt: skip
+)
 # Fingerprints per winnowing window; 12 + shingle_size 3 - 1 = a shared run of 14 words always shows.
 WINNOW_WINDOW = 12
 MAX_HASH = np.uint32(0xFFFFFFFF)

@@ -151,7 +151,7 @@ def iter_records(
             yield Record(origin=str(path), error=f"cannot read {path}: {exc.strerror or exc}")
         except Exception as exc:  # a reader bug must cost this file's remaining records, not the run
             yield Record(origin=str(path), error=f"{path}: the {kind} reader failed ({type(exc).__name__}: "
-                         f"{exc}); records before this one were read, the rest of the file was skipped")  # fmt: skip
+                         f"{exc}); records before this one were read, the rest of the file was skipped")
 
 
 def max_record_bytes(st: IngestSettings) -> int:
@@ -241,7 +241,7 @@ def html_document(
     obj = {
         "id": id, "text": str(text), "title": data.get("title"), "url": data.get("url") or url,
         "outlet": data.get("sitename") or data.get("hostname"), "date": data.get("date"),
-    }  # fmt: skip
+    }
     if data.get("author"):
         obj["author"] = data["author"]
     try:
@@ -449,13 +449,13 @@ def _csv(path: Path, rel: str, fm: FieldMap, st: IngestSettings, *, delimiter: s
                     yield Record(where, error=f"{where}: a field is longer than ingest.max_document_chars = "
                                  f"{st.max_document_chars:,} characters (RETOLD_INGEST__MAX_DOCUMENT_CHARS): "
                                  + ("a document to split; skipped to the end of its row" if closed else
-                                    "a quote that is never closed; the file is read on from the next line"))  # fmt: skip
+                                    "a quote that is never closed; the file is read on from the next line"))
                     continue
                 if len(lines.row) > 1:
                     # A quoted field ran past its line and then broke the quoting rules: a quote
                     # left open, with the next rows swallowed into it.
                     yield Record(where, error=f"{where}: a quote opened on this line is not closed before line "
-                                 f"{lines.row[-1][0]} ({exc}); the row is skipped and the next line read as a row")  # fmt: skip
+                                 f"{lines.row[-1][0]} ({exc}); the row is skipped and the next line read as a row")
                     lines.give_back(lines.row[1:])
                     continue
                 if not lines.row:
@@ -469,12 +469,12 @@ def _csv(path: Path, rel: str, fm: FieldMap, st: IngestSettings, *, delimiter: s
             where = f"{path}:{first}"
             if lines.overlong:
                 err = _too_large(where, f"a line of {lines.overlong:,} characters is over the most a document may take at",
-                                 st.max_document_chars)  # fmt: skip
+                                 st.max_document_chars)
                 yield Record(where, error=str(err))
                 continue
             if lines.hit_eof and len(lines.row) > 1:
                 yield Record(where, error=f"{where}: a quote opened on this line is never closed (it would swallow "
-                             f"lines {first}-{lines.row[-1][0]}); the row is skipped and the lines after it are read as rows")  # fmt: skip
+                             f"lines {first}-{lines.row[-1][0]}); the row is skipped and the lines after it are read as rows")
                 lines.give_back(lines.row[1:])
                 continue
             if not row:
@@ -506,7 +506,7 @@ def _warc(path: Path, rel: str, st: IngestSettings) -> Iterator[Record]:
                 # would otherwise be "read" as one record and skipped: zero records, no error.
                 if first and rec.format != "warc" and not arc_ok:
                     yield Record(str(path), error=f"{path}: not a WARC file (it does not start with a "
-                                 "'WARC/1.x' header); check the file or its suffix")  # fmt: skip
+                                 "'WARC/1.x' header); check the file or its suffix")
                     return
                 first = False
                 if rec.rec_type not in ("response", "resource"):
@@ -524,7 +524,7 @@ def _warc(path: Path, rel: str, st: IngestSettings) -> Iterator[Record]:
                 where = f"{path}@{offset}"
                 if payload is None:
                     err = _too_large(where, f"a record of over {size:,} bytes (decompressed) is over {cap:,}, the "
-                                     "most an HTML page may take at", st.max_document_chars)  # fmt: skip
+                                     "most an HTML page may take at", st.max_document_chars)
                     yield Record(where, error=str(err))
                     continue
                 try:
@@ -542,7 +542,7 @@ def _warc(path: Path, rel: str, st: IngestSettings) -> Iterator[Record]:
                 yield Record(str(path), error=msg)
                 return
             yield Record(f"{path}@{offset}", error=f"{path}: corrupt WARC near offset "
-                         f"{offset}: {exc}; the records before it were read")  # fmt: skip
+                         f"{offset}: {exc}; the records before it were read")
 
 
 def _read_capped(stream: Any, cap: int) -> tuple[bytes | None, int]:

@@ -32,7 +32,7 @@ _ROW_MIX = np.array(
     [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
      0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
     dtype=np.uint64,
-)  # fmt: skip
+)
 # A bucket shared by more documents than this is boilerplate (an agency footer, an empty text):
 # it would add n^2/2 pairs and no reuse; 1,000 keeps the worst case of one bucket at ~500k pairs.
 MAX_BUCKET = 1000

@@ -87,7 +87,7 @@ def _read_jsonl(f: Path, *, topic: str, encoding: str | None) -> list[Article]:
         title = obj.get("title") or None
         full = f"{title}\n\n{body}" if title else body
         out.append(Article(doc_id if doc_id.endswith(".txt") else doc_id + ".txt", full, str(obj.get("topic") or topic),
-                           title, parse_date(obj.get("date"), where=where)))  # fmt: skip
+                           title, parse_date(obj.get("date"), where=where)))
     return out
 
 
@@ -112,7 +112,7 @@ def _pairs_jsonl(s: SynthSet, texts: dict[str, str]) -> str:
     lines = []
     for p in s.pairs:
         rec = {"a": texts[p.src], "b": texts[p.susp], "label": p.label, "obfuscation": p.obfuscation,
-               "src": p.src, "susp": p.susp}  # fmt: skip
+               "src": p.src, "susp": p.susp}
         lines.append(json.dumps(rec, ensure_ascii=False))
     return "\n".join(lines) + "\n"
 

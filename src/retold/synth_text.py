@@ -96,16 +96,16 @@ def _curly_quotes(text: str) -> str:
 # --- light word edits --------------------------------------------------------------------------------
 
 _NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-            "eight": "8", "nine": "9", "ten": "10"}  # fmt: skip
+            "eight": "8", "nine": "9", "ten": "10"}
 _NUMBERS_BACK = {v: k for k, v in _NUMBERS.items()}
 _CONTRACT = {"do not": "don't", "does not": "doesn't", "did not": "didn't", "is not": "isn't",
              "was not": "wasn't", "will not": "won't", "cannot": "can't", "it is": "it's",
-             "would not": "wouldn't", "could not": "couldn't", "have not": "haven't", "has not": "hasn't"}  # fmt: skip
+             "would not": "wouldn't", "could not": "couldn't", "have not": "haven't", "has not": "hasn't"}
 _EXPAND = {v: k for k, v in _CONTRACT.items()}
 _FILLERS = ("also", "still", "just", "now", "very", "already", "even", "really", "currently")
 _SPELLING = {"organisation": "organization", "recognise": "recognize", "criticised": "criticized",
              "programme": "program", "labour": "labor", "favour": "favor", "centre": "center",
-             "defence": "defense", "colour": "color", "analyse": "analyze", "realise": "realize"}  # fmt: skip
+             "defence": "defense", "colour": "color", "analyse": "analyze", "realise": "realize"}
 
 
 def light_edits(text: str, rng: random.Random, *, max_edits: int = 3) -> str:
@@ -297,9 +297,9 @@ _REPORTING = frozenset(
 )
 # Replacements a news spinner favours, most natural first; each must also be a WordNet neighbour.
 _REPORTING_ORDER = ("explain", "state", "announce", "note", "declare", "add", "comment", "remark", "claim",
-                    "assert", "insist", "mention", "observe", "report", "stress", "suggest", "argue", "warn")  # fmt: skip
+                    "assert", "insist", "mention", "observe", "report", "stress", "suggest", "argue", "warn")
 _REPORTING_FORMS = {"said": "say", "says": "say", "added": "add", "adds": "add", "told": "tell", "warned": "warn",
-                    "explained": "explain", "claimed": "claim", "stated": "state", "noted": "note"}  # fmt: skip
+                    "explained": "explain", "claimed": "claim", "stated": "state", "noted": "note"}
 _MIN_ZIPF = 3.3  # synonyms rarer than ~2 per million words read as spinner gibberish ("lucre")
 
 

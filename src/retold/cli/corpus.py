@@ -54,7 +54,7 @@ def _progress() -> Iterator[Progress]:
         bar = bars.get(stage)
         if bar is None:
             bar = bars[stage] = tqdm(total=total, desc=stage, unit="doc" if stage != "compare" else "pair",
-                                     file=sys.stderr, leave=False, dynamic_ncols=True)  # fmt: skip
+                                     file=sys.stderr, leave=False, dynamic_ncols=True)
         bar.update(done - bar.n)
 
     try:
@@ -92,7 +92,7 @@ def _line(obj: Any) -> None:
 @settings_options
 def add(db: str, files: tuple[str, ...], id_field: str, text_field: str, date_field: str, title_field: str,
         url_field: str, outlet_field: str, encoding: str | None, no_embed: bool, as_json: bool, quiet: bool,
-        config_path: str | None, embedder: str | None, lexical_only: bool) -> None:  # fmt: skip
+        config_path: str | None, embedder: str | None, lexical_only: bool) -> None:
     """Add FILES (directories, .txt, .json, .jsonl, .csv, .html, .warc[.gz]) to the store DB.
 
     Re-adding a record with the same content does nothing; with the same id and new content it
@@ -106,11 +106,11 @@ def add(db: str, files: tuple[str, ...], id_field: str, text_field: str, date_fi
     if encoding:
         settings = settings.replace(ingest={"encoding": encoding})
     fields = FieldMap(id=id_field, text=text_field, date=date_field, title=title_field, url=url_field,
-                      outlet=outlet_field)  # fmt: skip
+                      outlet=outlet_field)
     reject = None if quiet else (lambda msg: click.echo(f"skipped: {printable(msg, newlines=False)}", err=True))
     with Store(db, settings=settings) as store, _progress() as progress:
         summary = add_documents(store, list(files), settings=settings, fields=fields, embed=not no_embed,
-                                on_reject=reject, progress=progress)  # fmt: skip
+                                on_reject=reject, progress=progress)
     if as_json:
         _dump(summary.to_dict())
     else:
@@ -126,7 +126,7 @@ def add(db: str, files: tuple[str, ...], id_field: str, text_field: str, date_fi
 @click.option("--json", "as_json", is_flag=True)
 @settings_options
 def index(db: str, sentence_vectors: bool, as_json: bool, config_path: str | None, embedder: str | None,
-          lexical_only: bool) -> None:  # fmt: skip
+          lexical_only: bool) -> None:
     """Build or refresh the candidate indexes of DB (document vectors and the ANN index)."""
     from retold.corpus import build_index
     from retold.store import Store
@@ -138,7 +138,7 @@ def index(db: str, sentence_vectors: bool, as_json: bool, config_path: str | Non
         _dump(summary.to_dict())
     else:
         click.echo(f"indexed {summary.documents} documents ({summary.embedded} newly embedded, ANN: "
-                   f"{summary.ann_kind}) in {summary.seconds:.1f} s")  # fmt: skip
+                   f"{summary.ann_kind}) in {summary.seconds:.1f} s")
 
 
 # -- query ----------------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def index(db: str, sentence_vectors: bool, as_json: bool, config_path: str | Non
 @click.option("--encoding", help="Decode the file with this encoding instead of detecting it.")
 @settings_options
 def query(db: str, file: str, top_k: int | None, include_all: bool, jsonl: bool, fmt: str,
-          encoding: str | None, config_path: str | None, embedder: str | None, lexical_only: bool) -> None:  # fmt: skip
+          encoding: str | None, config_path: str | None, embedder: str | None, lexical_only: bool) -> None:
     """Find the sources and copies of FILE (or - for stdin) in DB, best first, with compare results."""
     from retold.corpus import Corpus
     from retold.store import Store
@@ -176,7 +176,7 @@ def query(db: str, file: str, top_k: int | None, include_all: bool, jsonl: bool,
             t.add_column(col)
         for h in out["hits"]:
             t.add_row(markup_safe(h["id"]), h["role"] or "-", h["verdict"], f"{h['reuse']['a']:.0%}",
-                      f"{h['reuse']['b']:.0%}", str(len(h["passages"])), ",".join(h["candidate"]["channels"]))  # fmt: skip
+                      f"{h['reuse']['b']:.0%}", str(len(h["passages"])), ",".join(h["candidate"]["channels"]))
         Console().print(t)
     else:
         _dump(out)
@@ -191,24 +191,24 @@ def query(db: str, file: str, top_k: int | None, include_all: bool, jsonl: bool,
 @click.option("--csv", "as_csv", is_flag=True, help="One CSV row per reuse pair.")
 @click.option("--parquet", "parquet_file", type=click.Path(dir_okay=False), help="Write the pairs to a Parquet file.")
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv", "table"]), default=None,
-              help="Output format (json: pairs, clusters, graph and outlet table in one document).")  # fmt: skip
+              help="Output format (json: pairs, clusters, graph and outlet table in one document).")
 @click.option("--all", "include_all", is_flag=True, help="Also output same-story and unrelated candidate pairs.")
 @click.option("--input", "input_path", type=click.Path(exists=True), help="Batch mode: scan a corpus without a store.")
 @click.option("--output", "output_path", type=click.Path(), help="Batch mode: JSONL file to write.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
 @click.option("--workers", type=int, default=2, show_default=True, help="Batch mode: parallel workers.")
 @click.option("--checkpoint-dir", type=click.Path(file_okay=False),
-              help="Batch mode: save each finished stage here; re-running with the same folder resumes.")  # fmt: skip
+              help="Batch mode: save each finished stage here; re-running with the same folder resumes.")
 @click.option("--clusters", "clusters_path", type=click.Path(dir_okay=False),
-              help="Batch mode: also write reprint clusters (JSONL) to this file.")  # fmt: skip
+              help="Batch mode: also write reprint clusters (JSONL) to this file.")
 @click.option("--full", is_flag=True,
-              help="Compare every candidate pair again instead of reusing results saved by earlier scans.")  # fmt: skip
+              help="Compare every candidate pair again instead of reusing results saved by earlier scans.")
 @click.option("--quiet", is_flag=True, help="No summary line on stderr.")
 @settings_options
 def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fmt: str | None, include_all: bool,
          input_path: str | None, output_path: str | None, engine: str, workers: int, checkpoint_dir: str | None,
          clusters_path: str | None, full: bool, quiet: bool, config_path: str | None, embedder: str | None,
-         lexical_only: bool) -> None:  # fmt: skip
+         lexical_only: bool) -> None:
     """Find every reuse pair in DB, with passages; also reprint clusters, a source→copy graph and a
     who-copies-whom table per outlet.
 
@@ -227,7 +227,7 @@ def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fm
         summary = batch.scan_corpus(
             input_path, output_path, engine=engine, settings=settings, workers=workers,  # type: ignore[arg-type]
             include_all=include_all, checkpoint_dir=checkpoint_dir, clusters_path=clusters_path,
-        )  # fmt: skip
+        )
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False), err=True)
         return
     if checkpoint_dir is not None or clusters_path is not None:
@@ -260,13 +260,13 @@ def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fm
             elif writer is not None:
                 writer.writerow([pair.a, pair.b, d["verdict"], d["source"] or "", d["reuse"]["a"], d["reuse"]["b"],
                                  len(d["passages"]), ";".join(sorted({p["type"] for p in d["passages"]})),
-                                 ";".join(pair.candidate.channels)])  # fmt: skip
+                                 ";".join(pair.candidate.channels)])
             if fmt in ("json", "table") or parquet_file:
                 rows.append(d)
         if not quiet:
             reused = corpus.candidates - corpus.compared
             click.echo(f"{corpus.candidates:,} candidate pairs: {corpus.compared:,} compared, {reused:,} taken from "
-                       "the last scan's saved results (--full compares everything again)", err=True)  # fmt: skip
+                       "the last scan's saved results (--full compares everything again)", err=True)
         meta = store.dates_and_outlets() if fmt in ("json", "table") else {}
     if parquet_file:
         _write_parquet(parquet_file, rows)
@@ -283,7 +283,7 @@ def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fm
             "graph": [e.to_dict() for e in edges],
             "siblings": [x.to_dict() for x in sibs],
             "outlets": [o.to_dict() for o in outlets],
-        })  # fmt: skip
+        })
         return
     _print_tables(rows, clusters, edges, outlets, sibs)
 
@@ -297,7 +297,7 @@ def _write_parquet(path: str, rows: list[dict[str, Any]]) -> None:
         "source": [r["source"] for r in rows], "reuse_a": [r["reuse"]["a"] for r in rows],
         "reuse_b": [r["reuse"]["b"] for r in rows],
         "passages": [json.dumps(r["passages"], ensure_ascii=False) for r in rows],
-    })  # fmt: skip
+    })
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path)
     click.echo(f"wrote {len(rows)} pairs to {path}", err=True)
@@ -316,7 +316,7 @@ def _print_tables(
     for r in rows:
         types = sorted({p["type"] for p in r["passages"]})
         t.add_row(markup_safe(r["a"]), markup_safe(r["b"]), r["verdict"], r["source"] or "-", f"{r['reuse']['a']:.0%}",
-                  f"{r['reuse']['b']:.0%}", ", ".join(types))  # fmt: skip
+                  f"{r['reuse']['b']:.0%}", ", ".join(types))
     con.print(t)
     ct = Table(title=f"{len(clusters)} reprint clusters")
     for col in ("size", "origin", "documents"):
@@ -363,13 +363,13 @@ def show(db: str, id: str, as_json: bool) -> None:
         "pairs": [{"other": p.b if p.a == id else p.a, "verdict": p.verdict,
                    "role": None if p.source is None else ("source" if (p.source == "a") == (p.a == id) else "copy"),
                    "reuse": p.result.get("reuse")} for p in pairs],
-    }  # fmt: skip
+    }
     if as_json:
         _dump(info)
         return
     # Stored text is from the open web: escape sequences in it are shown, never sent raw (issue 13).
     click.echo(f"{printable(doc.id, newlines=False)}  ({len(doc.text):,} chars; from "
-               f"{printable(origin or '-', newlines=False)})")  # fmt: skip
+               f"{printable(origin or '-', newlines=False)})")
     for k in ("title", "date", "outlet", "url"):
         if info[k]:
             click.echo(f"  {k}: {printable(str(info[k]), newlines=False)}")
@@ -380,7 +380,7 @@ def show(db: str, id: str, as_json: bool) -> None:
         click.echo(f"reuse pairs from the last scan ({len(pairs)}):")
         for p in info["pairs"]:
             click.echo(f"  {printable(p['other'], newlines=False)}: {p['verdict']}, this document is the "
-                       f"{p['role'] or 'undetermined side'}")  # fmt: skip
+                       f"{p['role'] or 'undetermined side'}")
     else:
         click.echo("no reuse pairs recorded (run `retold scan` first)")
 
@@ -398,7 +398,7 @@ def stats(db: str, as_json: bool) -> None:
         _dump(st.to_dict())
         return
     click.echo(f"{st.path}: {st.documents} documents, {st.sentences} sentences stored, {st.pairs} compared pairs "
-               f"({st.reuse_pairs} reuse), {st.with_doc_vectors} document vectors, {st.outlets} outlets")  # fmt: skip
+               f"({st.reuse_pairs} reuse), {st.with_doc_vectors} document vectors, {st.outlets} outlets")
     if st.settings:
         click.echo("signature settings: " + ", ".join(f"{k}={v}" for k, v in sorted(st.settings.items())))
 
@@ -428,4 +428,4 @@ def delete(db: str, ids: tuple[str, ...]) -> None:
     click.echo(f"deleted {len(deleted)} document(s): {shown}", err=True)
     if missing:
         raise NotFoundError(f"not in {db}, so not deleted: {', '.join(printable(i, newlines=False) for i in missing)} "
-                            f"(list ids with `retold stats {db} --json`)")  # fmt: skip
+                            f"(list ids with `retold stats {db} --json`)")

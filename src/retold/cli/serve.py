@@ -82,7 +82,7 @@ def serve(
     if db is not None and not Path(db).exists():
         if not create:
             raise StoreError(f"no store at {db}: pass --create to start with an empty one (fed through "
-                             f"POST /api/documents), or make one with `retold add {db} FILES…`")  # fmt: skip
+                             f"POST /api/documents), or make one with `retold add {db} FILES…`")
         from retold.store import Store
 
         with Store(db, settings=settings):

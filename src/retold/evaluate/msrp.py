@@ -71,7 +71,7 @@ FEATURE_NAMES = (
     # token alignment with contextual vectors (BERTScore-style): recall, precision, F, worst tokens
     "align_recall", "align_precision", "align_f", "align_min_a", "align_min_b", "align_p10_a", "align_p10_b",
     "align_weak_a", "align_weak_b",
-)  # fmt: skip
+)
 # Quadratic terms let a linear model weigh evidence jointly ("high cosine but a changed number");
 # 5-fold accuracy on MSRP train: 0.770 linear, 0.780 quadratic (l2 = 10), 0.775 at l2 = 30.
 L2 = 10.0
@@ -139,7 +139,7 @@ def _surface(p: MsrpPair) -> list[float]:
         ua, ub, max(ua, ub), min(ua, ub),
         2 * sh / (ua + ub + 2 * sh) if ua + ub + sh else 1.0,
         sh / (sh + ua) if sh + ua else 1.0, sh / (sh + ub) if sh + ub else 1.0,
-    ]  # fmt: skip
+    ]
 
 
 def _alignment(ta: np.ndarray, tb: np.ndarray) -> list[float]:
@@ -152,7 +152,7 @@ def _alignment(ta: np.ndarray, tb: np.ndarray) -> list[float]:
         rec, prec, 2 * rec * prec / (rec + prec) if rec + prec > 0 else 0.0,
         float(r.min()), float(p.min()), float(np.percentile(r, 10)), float(np.percentile(p, 10)),
         float((r < 0.5).sum()), float((p < 0.5).sum()),
-    ]  # fmt: skip
+    ]
 
 
 def token_vectors(embedder: Embedder, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -56,7 +56,7 @@ def render(c: Comparison, *, max_edits: int = 40) -> Group:
     for side in c.truncated:
         seg = c.a_segments if side == "a" else c.b_segments
         head.append(f"\nnote: {side} has more sentences than segment.max_sentences; only its first "
-                    f"{len(seg.sentences):,} were compared", style="yellow")  # fmt: skip
+                    f"{len(seg.sentences):,} were compared", style="yellow")
     parts.append(Panel(head, title="retold compare", expand=False))
 
     if c.passages:

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             checkpoint_dir=args.checkpoint_dir, include_all=args.all, clusters_path=args.clusters,
             options=replace(settings.batch, semantic=not args.no_semantic),
             stop_after=args.stop_after, master=args.master,
-        )  # fmt: skip
+        )
     except RetoldError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -97,14 +97,14 @@ def _schemas() -> dict[str, Any]:
         "fingerprint": T.StructType([
             T.StructField("id", s), T.StructField("keys", T.ArrayType(lng)), T.StructField("fps", T.ArrayType(lng)),
             T.StructField("simkeys", T.ArrayType(lng)), T.StructField("vec", T.ArrayType(T.FloatType())),
-        ]),  # fmt: skip
+        ]),
         "pairs": T.StructType([T.StructField("a", s), T.StructField("b", s)]),
         "compare": T.StructType([T.StructField(f, s) for f in ("a", "b", "verdict", "line")]),
         "passages": T.StructType([
             T.StructField("a", s), T.StructField("b", s), T.StructField("n", T.IntegerType()), T.StructField("type", s),
             T.StructField("a_start", lng), T.StructField("a_end", lng), T.StructField("b_start", lng),
             T.StructField("b_end", lng), T.StructField("score", T.DoubleType()),
-        ]),  # fmt: skip
+        ]),
         "clusters": T.StructType([T.StructField("id", s), T.StructField("cluster", s)]),
     }
 
@@ -257,7 +257,7 @@ def spark_candidates(spark: Any, fp: Any, options: BatchOptions) -> Any:
     buckets = keys.groupBy("kind", "band", "key").agg(F.collect_list("id").alias("m"), F.count("*").alias("n"))
     caps = (o.max_bucket, o.max_fingerprint_df, o.max_bucket)
     schema = T.StructType([T.StructField("a", T.StringType()), T.StructField("b", T.StringType()),
-                           T.StructField("kind", T.IntegerType())])  # fmt: skip
+                           T.StructField("kind", T.IntegerType())])
     raw = spark.createDataFrame(buckets.where("n >= 2").rdd.flatMap(lambda r: _emit_pairs(r, caps)), schema)
     # Used twice below (lexical and semantic branches): computing the Python flatMap once halves the stage.
     counted = raw.groupBy("a", "b", "kind").count().persist()
@@ -287,7 +287,7 @@ def spark_compare(spark: Any, cands: Any, docs: Any, settings: Settings) -> Any:
         .join(side["b"], cands["b"] == side["b"]["b_id"])
         .repartition("a")
         .sortWithinPartitions("a", "b")
-    )  # fmt: skip
+    )
     rdd = joined.rdd.mapPartitions(lambda rows: _compare_partition(rows, settings))
     return spark.createDataFrame(rdd, _schemas()["compare"])
 
@@ -318,7 +318,7 @@ def run_spark(
     docs = checked.where("ok").drop("ok")
     # One job for the three counts; the duplicates are named only when there are some.
     tally = checked.agg(F.count("*").alias("all"), F.count(F.when(F.col("ok"), 1)).alias("ok"),
-                        F.countDistinct(F.when(F.col("ok"), F.col("id"))).alias("ids")).first()  # fmt: skip
+                        F.countDistinct(F.when(F.col("ok"), F.col("id"))).alias("ids")).first()
     n_docs, rejected = int(tally["ok"]), int(tally["all"] - tally["ok"])
     if tally["ids"] != n_docs:
         dup = docs.groupBy("id").count().where("count > 1").orderBy("id").limit(3).collect()
@@ -332,7 +332,7 @@ def run_spark(
 
     def summary(stopped: str | None, pairs: int = 0, clusters: int = 0) -> ScanSummary:
         return ScanSummary("spark", output_path, n_docs, rejected, n["candidates"], n["compared"], pairs,
-                           n["reuse"], n["passages"], clusters, timer.seconds(), stopped, tuple(resumed))  # fmt: skip
+                           n["reuse"], n["passages"], clusters, timer.seconds(), stopped, tuple(resumed))
 
     def stage(name: str, build: Any) -> Any:
         if ck.done(name):
@@ -349,7 +349,7 @@ def run_spark(
             raise SparkError(f"stage {name} failed: {type(exc).__name__}: {str(exc)[:2000]}") from exc
 
     fp = stage("fingerprint", lambda: spark.createDataFrame(
-        docs.rdd.mapPartitions(lambda rows: _fingerprint_partition(rows, settings, options)), sch["fingerprint"]))  # fmt: skip
+        docs.rdd.mapPartitions(lambda rows: _fingerprint_partition(rows, settings, options)), sch["fingerprint"]))
     if stop_after == "fingerprint":
         return summary("fingerprint")
     cands = stage("candidates", lambda: spark_candidates(spark, fp, options))
@@ -365,7 +365,7 @@ def run_spark(
     passages = stage("passages", lambda: spark.createDataFrame(
         reuse.rdd.flatMap(lambda r: [tuple(getattr(p, f) for f in p.__slots__)
                                      for p in passage_rows(CompareRow(r["a"], r["b"], r["verdict"], r["line"]))]),
-        sch["passages"]))  # fmt: skip
+        sch["passages"]))
     n["passages"] = passages.count()
     if stop_after == "passages":
         return summary("passages")

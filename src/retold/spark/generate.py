@@ -34,7 +34,7 @@ SYNONYMS = {
     "city": "town", "team": "squad", "money": "cash", "world": "globe", "important": "crucial", "buy": "purchase",
     "end": "finish", "country": "nation", "problem": "issue", "week": "sennight", "house": "home", "game": "match",
     "small": "little", "old": "aged", "often": "frequently", "many": "numerous", "quickly": "rapidly",
-}  # fmt: skip
+}
 _WORDS: list[str] | None = None
 
 

@@ -185,7 +185,7 @@ class MemoryCorpus:
             for c in found[:top_k]
         ]
         return {"query": doc.id, "candidates": len(stored), "seconds": round(time.perf_counter() - t0, 4),
-                "hits": hits, "document": document_json(doc)}  # fmt: skip
+                "hits": hits, "document": document_json(doc)}
 
     def clusters(self, limit: int) -> dict[str, Any]:
         with self._lock:
@@ -211,7 +211,7 @@ class MemoryCorpus:
                     "sources": [h["id"] for h in res["hits"] if h["role"] == "source"],
                     "copies": [h["id"] for h in res["hits"] if h["role"] == "copy"],
                     "related": [h["id"] for h in res["hits"] if h["role"] is None],
-                    "hits": res["hits"], "candidates": res["candidates"]}  # fmt: skip
+                    "hits": res["hits"], "candidates": res["candidates"]}
             self.add_documents([d])
             with self._lock:
                 seq = len(self._events) + 1
@@ -307,7 +307,7 @@ class StoreCorpus:
             count = len(self._store())
             self._count = (now, count)
         return {"kind": "sqlite", "path": str(self.path), "documents": count,
-                "embedder": self.settings.embed.backend}  # fmt: skip
+                "embedder": self.settings.embed.backend}
 
     def get_document(self, doc_id: str) -> dict[str, Any]:
         return document_json(self._store().get(doc_id))

@@ -63,4 +63,4 @@ def add_event_routes(app: FastAPI, *, backend_of: Callable[[Request], Any], work
                     yield b": keep-alive\n\n"
 
         return StreamingResponse(stream(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})  # fmt: skip
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -114,7 +114,7 @@ class ProcessPool:
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(target=_worker_main, args=(child, self.settings, self.embedder),
-                                 name="retold-compare", daemon=True)  # fmt: skip
+                                 name="retold-compare", daemon=True)
         proc.start()
         child.close()
         if not parent.poll(START_TIMEOUT_S):

@@ -76,7 +76,7 @@ def header_timeout_protocol(seconds: float) -> type[H11Protocol]:
 def serve_in_thread(
     app: Any, *, host: str = "127.0.0.1", port: int = 0, start_timeout_s: float = 30.0,
     header_timeout_s: float | None = 10.0,
-) -> Iterator[str]:  # fmt: skip
+) -> Iterator[str]:
     """Serve ``app`` until the block ends; yields the base URL, e.g. ``http://127.0.0.1:41235``."""
     http: Any = "auto" if header_timeout_s is None else header_timeout_protocol(header_timeout_s)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", http=http)

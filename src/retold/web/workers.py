@@ -58,7 +58,7 @@ class Workers:
     def __init__(
         self, *, workers: int, max_pending: int, timeout_s: float, max_per_client: int | None = None,
         processes: ProcessPool | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.cpu = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="retold-cpu")
         self.io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="retold-io")
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retold-writer")
@@ -100,7 +100,7 @@ class Workers:
     async def run(
         self, fn: Callable[..., T], *args: object, pool: Pool = "cpu", client: str | None = None,
         timeout: bool = True,
-    ) -> T:  # fmt: skip
+    ) -> T:
         """``fn(*args)`` in a worker thread; raises Overloaded or JobTimeout instead of queueing forever.
 
         ``client`` (its address) counts the job against that client's share of the CPU pool;
