@@ -63,6 +63,7 @@ def test_passes_are_named_in_order():
         "widen_weak_singles_mirrored",
         "summary_gaps",
         "summary_gaps_mirrored",
+        "headlines",
     ]
     assert [p.name for p in without("sandwiches", "embedding")][2:4] == ["semantic_pairs", "semantic_extension"]
     with pytest.raises(ConfigError, match="unknown pass.*sandwich"):

@@ -173,15 +173,17 @@ class Logistic:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, object], n: int) -> Logistic:
-        vals = {k: d[k] for k in ("mean", "scale", "coef")}
-        for k, v in vals.items():
+        vals: dict[str, list[float]] = {}
+        for k in ("mean", "scale", "coef"):
+            v = d.get(k)
             if not isinstance(v, list) or len(v) != n:
-                raise ConfigError(f"decision model: '{k}' must list {n} numbers, one per feature")
+                raise ConfigError(f"decision model: '{k}' must list {n} numbers, one per feature; retrain it with `retold train`")
+            vals[k] = [float(x) for x in v]
+        intercept = d.get("intercept")
+        if not isinstance(intercept, int | float):
+            raise ConfigError("decision model: 'intercept' must be a number; retrain it with `retold train`")
         return cls(
-            tuple(map(float, vals["mean"])),  # type: ignore[arg-type]
-            tuple(float(s) or 1.0 for s in vals["scale"]),  # type: ignore[union-attr]
-            tuple(map(float, vals["coef"])),  # type: ignore[arg-type]
-            float(d["intercept"]),  # type: ignore[arg-type]
+            tuple(vals["mean"]), tuple(x or 1.0 for x in vals["scale"]), tuple(vals["coef"]), float(intercept)
         )
 
 

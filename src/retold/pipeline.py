@@ -23,7 +23,7 @@ from retold.align import build_passages, describe_groups, reuse_share, unmatched
 from retold.attribute import attribute
 from retold.config import Settings
 from retold.decision import load_model, pair_evidence
-from retold.embed import Embedder, get_embedder
+from retold.embed import CachedEmbedder, Embedder, get_embedder
 from retold.errors import DocumentTooLargeError, InputError
 from retold.match import DocFeatures, featurize, match_sentences, weighted_jaccard
 from retold.normalise import normalise
@@ -127,7 +127,9 @@ class Detector:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = get_embedder(self.settings.embed)
+            # Sentence vectors are remembered per detector: a wire pool compared with each paper
+            # on its story (and the takes inside it) embeds every distinct sentence once.
+            self._embedder = CachedEmbedder(get_embedder(self.settings.embed))
         return self._embedder
 
     def prepare(self, doc: Document, *, vectors: np.ndarray | None = None, embed: bool = False) -> Prepared:

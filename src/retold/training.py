@@ -31,7 +31,6 @@ import numpy as np
 
 from retold.config import Settings
 from retold.decision import FEATURES, DecisionModel, Logistic
-from retold.embed import CachedEmbedder, get_embedder
 from retold.errors import InputError
 from retold.pipeline import Detector
 from retold.types import Degree, Document
@@ -40,7 +39,7 @@ from retold.types import Degree, Document
 REGULARISATION_C = 1.0
 # METER weighs this much against the generated and BBC examples (it is the real copy).
 METER_WEIGHT = 1.0
-EXAMPLES_VERSION = 2
+EXAMPLES_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +167,11 @@ def synth_pairs(folder: Path, *, n: int, seed: int = 1) -> list[PairSpec]:
     if not folder.is_dir():
         raise InputError(f"{folder} not found: the BBC News data set lives in ../shared/data/bbc-news")
     arts = read_articles(folder)
-    ss = generate(arts, n=n, seed=seed, negative_share=0.2)
+    from retold.wordnet import WordNet
+
+    if not WordNet.available():
+        raise InputError("synth training pairs need WordNet for the spin kinds: install Debian's wordnet-base (`make sysdeps`)")
+    ss = generate(arts, n=n, seed=seed, negative_share=0.2, thesaurus=WordNet.open())
     texts = {a.id: a for a in ss.articles}
     docs = {d.id: d for d in ss.derived}
     out = []
@@ -224,7 +227,6 @@ def extract(
     """Run each pair through compare (decision off) and keep its features; cached on disk."""
     s = settings.replace(decision={"learned": False})
     det = Detector(s)
-    det._embedder = CachedEmbedder(get_embedder(s.embed)) if s.match.semantic else None
     sdig = _result_digest(s)
     cache: dict[str, dict[str, object]] = {}
     cache_file = None

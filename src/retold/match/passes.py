@@ -60,10 +60,9 @@ PASSES: tuple[Pass, ...] = (
     Pass("widen_weak_singles_mirrored", mirrored(widen_weak_singles)),
     Pass("summary_gaps", summary_gaps),
     Pass("summary_gaps_mirrored", mirrored(summary_gaps)),
+    # 6. Reworded headlines, once the bodies are aligned.
+    Pass("headlines", headlines),
 )
-# 6. Reworded headlines, once the bodies are aligned (appended once the pass refactor's identity
-# check is done).
-HEADLINE_PASS = Pass("headlines", headlines)
 
 
 def without(*names: str) -> tuple[Pass, ...]:
