@@ -191,6 +191,49 @@ class AlignSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class VerdictTuning:
+    """The rule filters' numbers (``retold.pipeline``): which proposed passages are evidence of
+    reuse on their own, which weak ones stay, and the attribution cues. Nested in
+    ``VerdictSettings`` (``verdict={"tuning": {...}}``, TOML ``[verdict.tuning]``,
+    ``RETOLD_VERDICT__TUNING__STRONG_COSINE``)."""
+
+    # A passage made of one sentence group must be this similar: one shared boilerplate phrase
+    # ("told BBC One's Breakfast with Frost programme") otherwise passes for reuse (lexical ~0.57).
+    single_passage_min_score: float = 0.65
+    # A passage is evidence on its own with a sentence at this Dice or cosine, or this many groups.
+    strong_lexical: float = 0.75
+    strong_cosine: float = 0.88
+    strong_run: int = 3
+    strong_run_mean: float = 0.7
+    # ... or this many characters word for word (about eight words), or this many words in a row
+    # (stock phrases such as "Lib Dem leader Charles Kennedy has said" stay under it).
+    strong_verbatim_chars: int = 50
+    strong_run_words: int = 10
+    # Weak passages stay when, in order, they cover this share of the shorter article's sentences.
+    weak_coverage: float = 0.5
+    # ... where this share of consecutive aligned groups advance on both sides (in order) ...
+    ordered_share: float = 0.8
+    # ... or when they lie within this many sentences of strong reuse on both sides.
+    weak_neighbourhood: int = 2
+    # Sentence groups whose word order is this well kept (difflib ratio) count as spinner output;
+    # looser rewording is a paraphrase, whose word choices say nothing about direction.
+    spin_min_ratio: float = 0.7
+    # An inserted block (see _inserted_blocks): the host's text around it shares less than this
+    # weighted Jaccard with the other document, and has at least this many sentences.
+    insert_max_background: float = 0.05
+    insert_min_host: int = 4
+    # A group condenses when one sentence sums up several of the other side in under this share of
+    # their characters (attribution evidence: the condensed side is the summary).
+    condensed_ratio: float = 0.7
+    # Same-story against unrelated: weighted Jaccard of content stems (same-event BBC pairs
+    # ~0.15-0.3, same-topic others < 0.1).
+    same_story_jaccard: float = 0.15
+    # Rule confidences: copy 0.55 + 0.25 x margin + 0.2 x score; partial 0.45 + 0.3 x
+    # min(1, chars / partial_full_chars) + 0.2 x score.
+    partial_full_chars: int = 400
+
+
+@dataclass(frozen=True, slots=True)
 class VerdictSettings:
     # Share of the smaller side's text that must be reused for a `copy` verdict.
     copy_share: float = 0.5
@@ -198,6 +241,8 @@ class VerdictSettings:
     partial_min_chars: int = 80
     # Attribution below this confidence is reported as undetermined.
     min_source_confidence: float = 0.6
+    # The rule filters' numbers (nested: ``verdict={"tuning": {...}}``).
+    tuning: VerdictTuning = field(default_factory=VerdictTuning)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ import numpy as np
 
 from retold.align import build_passages, describe_groups, reuse_share, unmatched_runs
 from retold.attribute import attribute
-from retold.config import Settings
+from retold.config import Settings, VerdictTuning
 from retold.decision import load_model, pair_evidence
 from retold.embed import CachedEmbedder, Embedder, get_embedder
 from retold.errors import DocumentTooLargeError, InputError
@@ -41,34 +41,6 @@ from retold.types import (
 )
 
 ProgressCallback = Callable[[str, float], None]
-# A passage made of one sentence group must be this similar: one shared boilerplate phrase
-# ("told BBC One's Breakfast with Frost programme") otherwise passes for reuse (lexical ~0.57).
-SINGLE_PASSAGE_MIN_SCORE = 0.65
-# A passage is evidence on its own with a sentence at this Dice or cosine, or this many groups.
-STRONG_LEXICAL = 0.75
-STRONG_COSINE = 0.88
-STRONG_RUN = 3
-STRONG_RUN_MEAN = 0.7
-# ... or this many characters word for word (about eight words), or this many words in a row
-# (stock phrases such as "Lib Dem leader Charles Kennedy has said" stay under it).
-STRONG_VERBATIM_CHARS = 50
-STRONG_RUN_WORDS = 10
-# Weak passages stay when, in order, they cover this share of the shorter article's sentences.
-WEAK_COVERAGE = 0.5
-# ... where this share of consecutive aligned groups advance on both sides (in order) ...
-ORDERED_SHARE = 0.8
-# ... or when they lie within this many sentences of strong reuse on both sides.
-WEAK_NEIGHBOURHOOD = 2
-# Sentence groups whose word order is this well kept (difflib ratio) count as spinner output;
-# looser rewording is a paraphrase, whose word choices say nothing about direction.
-SPIN_MIN_RATIO = 0.7
-# An inserted block (see _inserted_blocks): the host's text around it shares less than this
-# weighted Jaccard with the other document, and has at least this many sentences.
-INSERT_MAX_BACKGROUND = 0.05
-INSERT_MIN_HOST = 4
-# A group condenses when one sentence sums up several of the other side in under this share of
-# their characters (attribution evidence: the condensed side is the summary).
-CONDENSED_RATIO = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +132,7 @@ class Detector:
 
     def compare_prepared(self, a: Prepared, b: Prepared) -> Comparison:
         s = self.settings
+        t = s.verdict.tuning
         t0 = time.perf_counter()
         use_vectors = a.vectors is not None and b.vectors is not None
         pairs = match_sentences(
@@ -178,15 +151,15 @@ class Detector:
         for k, p in enumerate(proposed):
             if len(p.b) < s.align.min_passage_chars and len(p.a) < s.align.min_passage_chars:
                 rejected[k] = "too-short"
-            elif len(p.pairs) == 1 and p.score < SINGLE_PASSAGE_MIN_SCORE and p.pairs[0].via != "headline":
+            elif len(p.pairs) == 1 and p.score < t.single_passage_min_score and p.pairs[0].via != "headline":
                 # (a headline pairs only with the other headline, and only once the bodies align)
                 rejected[k] = "weak-single"
         passages = [p for k, p in enumerate(proposed) if k not in rejected]
         before_weak_rule = len(passages)
         # Groups that are evidence on their own: ten words in a row, or part of an inserted block.
-        evident = frozenset((d.pair.a, d.pair.b) for d in details if d.edits.longest_run >= STRONG_RUN_WORDS)
-        evident |= _inserted_blocks(passages, a.features, b.features)
-        survivors = _drop_scattered_weak(passages, a.features.n, b.features.n, evident)
+        evident = frozenset((d.pair.a, d.pair.b) for d in details if d.edits.longest_run >= t.strong_run_words)
+        evident |= _inserted_blocks(passages, a.features, b.features, t)
+        survivors = _drop_scattered_weak(passages, a.features.n, b.features.n, evident, t)
         rejected.update({k: "scattered-weak" for k, p in enumerate(proposed) if k not in rejected and p not in survivors})
         passages = survivors
         related = len(passages) < before_weak_rule  # scattered similar sentences: the same story
@@ -238,14 +211,14 @@ class Detector:
                 [
                     e for d in details
                     if (d.pair.a, d.pair.b) in kept and d.type in ("near-verbatim", "spun")
-                    and d.edits.ratio >= SPIN_MIN_RATIO
+                    and d.edits.ratio >= t.spin_min_ratio
                     for e in d.edits.wording
                 ],
                 added_a_share=1.0 - reuse_a,
                 added_b_share=1.0 - reuse_b,
-                condensed_a=sum(_condenses(d.b, d.a, len(d.pair.b), len(d.pair.a)) for d in details
+                condensed_a=sum(_condenses(d.b, d.a, len(d.pair.b), len(d.pair.a), t) for d in details
                                 if (d.pair.a, d.pair.b) in kept),
-                condensed_b=sum(_condenses(d.a, d.b, len(d.pair.a), len(d.pair.b)) for d in details
+                condensed_b=sum(_condenses(d.a, d.b, len(d.pair.a), len(d.pair.b), t) for d in details
                                 if (d.pair.a, d.pair.b) in kept),  # fmt: skip
                 min_confidence=s.verdict.min_source_confidence,
             )
@@ -279,14 +252,14 @@ class Detector:
 
 
 def _inserted_blocks(
-    passages: list[Passage], fa: DocFeatures, fb: DocFeatures
+    passages: list[Passage], fa: DocFeatures, fb: DocFeatures, t: VerdictTuning
 ) -> frozenset[tuple[tuple[int, ...], tuple[int, ...]]]:
     """Groups of passages pasted into a text about something else: a run of two or more groups
     whose host article shares next to nothing with the other document outside the run.
 
     A paraphrased paragraph inserted into an unrelated article is as weak, sentence by sentence,
     as the sentences two reports of one event share; what tells them apart is the rest: around
-    the block, the host is about something else (weighted Jaccard under INSERT_MAX_BACKGROUND;
+    the block, the host is about something else (weighted Jaccard under ``insert_max_background``;
     same-story pairs score 0.15-0.3 on the whole text).
     """
     out: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
@@ -300,48 +273,49 @@ def _inserted_blocks(
         for host, ids, other in ((fb, [j for sp in p.pairs for j in sp.b], all_a), (fa, [i for sp in p.pairs for i in sp.a], all_b)):
             lo, hi = min(ids) - 1, max(ids) + 1
             rest = [k for k in range(host.n) if k < lo or k > hi]
-            if len(rest) < INSERT_MIN_HOST:
+            if len(rest) < t.insert_min_host:
                 continue
             rest_stems = set().union(*(host.stems[k] for k in rest))
             sim = weighted_jaccard(rest_stems, other, host, fa if host is fb else fb)
-            if sim < INSERT_MAX_BACKGROUND:
+            if sim < t.insert_max_background:
                 out |= {(sp.a, sp.b) for sp in p.pairs}
                 break
     return frozenset(out)
 
 
-def _condenses(long: Span, short: Span, n_long: int, n_short: int) -> bool:
+def _condenses(long: Span, short: Span, n_long: int, n_short: int, t: VerdictTuning) -> bool:
     """Whether a group sums ``n_long`` >= 2 sentences up in one much shorter sentence."""
-    return n_long >= 2 and n_short == 1 and len(short) < CONDENSED_RATIO * len(long)
+    return n_long >= 2 and n_short == 1 and len(short) < t.condensed_ratio * len(long)
 
 
-def _is_strong(p: Passage, evident: frozenset[tuple[tuple[int, ...], tuple[int, ...]]] = frozenset()) -> bool:
+def _is_strong(p: Passage, evident: frozenset[tuple[tuple[int, ...], tuple[int, ...]]], t: VerdictTuning) -> bool:
     """Evidence of reuse on its own: words kept in order at length, a run of three aligned
     sentence groups that are similar on average, or two or more groups with one nearly
     identical in words or meaning.
 
     ``evident`` holds the groups (a ids, b ids) that are evidence by themselves: sharing at least
-    STRONG_RUN_WORDS words in a row, or belonging to a block pasted into an unrelated text. A lone reworded sentence is not enough: two reports of one event restate the same
+    ``strong_run_words`` words in a row, or belonging to a block pasted into an unrelated text. A lone reworded sentence is not enough: two reports of one event restate the same
     background fact in close words ("Kenteris won 200m gold at the 2000 Sydney Olympics ...",
     Dice 0.90, cosine 0.96, in two independent BBC stories), so it needs company.
     """
     if any((sp.a, sp.b) in evident for sp in p.pairs):
         return True  # a quote or clause of ten words or more, word for word; or a pasted block
     mean = sum(sp.score for sp in p.pairs) / len(p.pairs)
-    if p.type in ("verbatim", "near-verbatim") and len(p.b) >= STRONG_VERBATIM_CHARS and mean >= STRONG_RUN_MEAN:
+    if p.type in ("verbatim", "near-verbatim") and len(p.b) >= t.strong_verbatim_chars and mean >= t.strong_run_mean:
         return True  # a shared sentence, word for word (not a shared phrase inside two sentences)
-    if len(p.pairs) >= STRONG_RUN and mean >= STRONG_RUN_MEAN:
+    if len(p.pairs) >= t.strong_run and mean >= t.strong_run_mean:
         return True
     if len(p.pairs) < 2:
         return False
-    return any(sp.lexical >= STRONG_LEXICAL or (sp.semantic or 0.0) >= STRONG_COSINE for sp in p.pairs)
+    return any(sp.lexical >= t.strong_lexical or (sp.semantic or 0.0) >= t.strong_cosine for sp in p.pairs)
 
 
 def _drop_scattered_weak(
     passages: list[Passage],
     n_a: int,
     n_b: int,
-    evident: frozenset[tuple[tuple[int, ...], tuple[int, ...]]] = frozenset(),
+    evident: frozenset[tuple[tuple[int, ...], tuple[int, ...]]],
+    t: VerdictTuning,
 ) -> list[Passage]:
     """Drop weak passages unless all passages together map much of the shorter article, in order.
 
@@ -350,16 +324,16 @@ def _drop_scattered_weak(
     partial-reuse before this rule. A summary or a paraphrase maps most of the shorter side in
     order, so it keeps its weak passages.
     """
-    is_strong = [_is_strong(p, evident) for p in passages]
+    is_strong = [_is_strong(p, evident, t) for p in passages]
     strong = [p for p, st in zip(passages, is_strong, strict=True) if st]
     if len(strong) == len(passages):
         return passages
     groups = sorted((sp for p in passages for sp in p.pairs), key=lambda sp: sp.b[0])
     steps = list(zip(groups, groups[1:], strict=False))
-    in_order = sum(x.a[-1] < y.a[0] for x, y in steps) >= ORDERED_SHARE * len(steps)
+    in_order = sum(x.a[-1] < y.a[0] for x, y in steps) >= t.ordered_share * len(steps)
     # Coverage counts aligned groups, not sentences: three sentences of one side joined into one
     # sentence of the other is one piece of shared content, not three.
-    if in_order and len(groups) >= WEAK_COVERAGE * max(1, min(n_a, n_b)):
+    if in_order and len(groups) >= t.weak_coverage * max(1, min(n_a, n_b)):
         return passages
     # Otherwise a weak passage stays only next to strong reuse on both sides (a reworded
     # sentence inside a copied stretch), never on its own.
@@ -369,8 +343,8 @@ def _drop_scattered_weak(
     def supported(p: Passage) -> bool:
         ia = [i for sp in p.pairs for i in sp.a]
         jb = [j for sp in p.pairs for j in sp.b]
-        near_a = any(abs(i - k) <= WEAK_NEIGHBOURHOOD for i in ia for k in strong_a)
-        near_b = any(abs(j - k) <= WEAK_NEIGHBOURHOOD for j in jb for k in strong_b)
+        near_a = any(abs(i - k) <= t.weak_neighbourhood for i in ia for k in strong_a)
+        near_b = any(abs(j - k) <= t.weak_neighbourhood for j in jb for k in strong_b)
         return near_a and near_b
 
     return [p for p, st in zip(passages, is_strong, strict=True) if st or supported(p)]
@@ -404,15 +378,15 @@ def _verdict(
         if share >= v.copy_share:
             margin = min(1.0, (share - v.copy_share) / (1 - v.copy_share + 1e-9))
             return "copy", round(min(1.0, 0.55 + 0.25 * margin + 0.2 * mean_score), 4)
-        margin = min(1.0, chars_b / 400)
+        margin = min(1.0, chars_b / v.tuning.partial_full_chars)
         return "partial-reuse", round(min(1.0, 0.45 + 0.3 * margin + 0.2 * mean_score), 4)
     # No reused text: same story (shared names, numbers, rare words) or unrelated.
     sa, sb = set().union(*fa.stems) if fa.stems else set(), set().union(*fb.stems) if fb.stems else set()
     sim = weighted_jaccard(sa, sb, fa, fb)
     # Weighted Jaccard of content stems: same-event BBC pairs ~0.15-0.3, same-topic others < 0.1.
-    if sim >= 0.15 or related:
+    if sim >= v.tuning.same_story_jaccard or related:
         return "same-story", round(min(1.0, 0.5 + sim), 4)
-    return "unrelated", round(min(1.0, 0.5 + (0.15 - sim) * 3), 4)
+    return "unrelated", round(min(1.0, 0.5 + (v.tuning.same_story_jaccard - sim) * 3), 4)
 
 
 def compare(

@@ -208,11 +208,10 @@ def _spec_digest(spec: PairSpec, settings_digest: str) -> str:
 
 
 def _result_digest(s: Settings) -> str:
-    """What a pair's features depend on: the settings less scheduling knobs (threads, batch
-    sizes) and the groups the features never read (the decision itself, corpus, batch, stream)."""
-    d = s.to_dict()
-    for group in ("decision", "corpus", "batch", "stream"):
-        d.pop(group, None)
+    """What a pair's features depend on: the compare's settings groups, less scheduling knobs
+    (threads, batch sizes); the decision, corpus, batch, stream and ingest groups never change them."""
+    full = s.to_dict()
+    d = {g: full[g] for g in ("normalise", "segment", "embed", "match", "align", "verdict")}
     d["embed"] = {k: v for k, v in d["embed"].items() if k not in ("threads", "batch_size")}
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
