@@ -300,7 +300,9 @@ def _add_api_routes(app: FastAPI) -> None:
         a = to_document(body.a, default_id="a", max_chars=limit)
         b = to_document(body.b, default_id="b", max_chars=limit)
         if state.workers.processes is not None:  # killed at the deadline: a timed-out compare frees its CPU
-            return _json(await state.workers.run_isolated(compare_job, a, b, include_text, client=_client(request)))
+            heavy = len(a.text) + len(b.text) > state.options.heavy_chars
+            return _json(await state.workers.run_isolated(compare_job, a, b, include_text, client=_client(request),
+                                                          heavy=heavy))  # fmt: skip
 
         def work() -> bytes:
             return _dumps(to_dict(state.detector.compare(a, b), include_text=include_text))

@@ -33,6 +33,9 @@ class ServiceOptions:
         processes: run compares in ``workers`` processes that are killed at ``timeout_s``, so a
             timed-out compare frees its CPU at once (``retold serve`` does; threads otherwise,
             which finish a timed-out job in the background).
+        heavy_chars: with ``processes``, a compare of more characters (both texts) than this is
+            heavy: heavy compares use all worker processes but one, so ordinary ones keep flowing
+            (100,000 is about ten long articles).
         max_per_client: compares and queries one client address may have pending; more get 429.
             Half of ``max_pending``, so one client's burst leaves room for others.
         header_timeout_s: a connection that has not sent a request's headers by then is closed
@@ -50,6 +53,7 @@ class ServiceOptions:
     max_pending: int = 64
     processes: bool = False
     max_per_client: int = 32
+    heavy_chars: int = 100_000
     header_timeout_s: float = 10.0
     token: str | None = None
     allowed_hosts: tuple[str, ...] | None = None

@@ -137,7 +137,8 @@ class ProcessPool:
         try:
             w = await asyncio.to_thread(self._spawn)
         except Exception as exc:  # pragma: no cover - start-up failure is logged, the pool shrinks
-            log.error("could not restart a compare worker: %s", exc)
+            if not self._closed:
+                log.error("could not restart a compare worker: %s: %s", type(exc).__name__, exc)
             return
         if self._closed:
             self._stop(w)
