@@ -227,3 +227,41 @@ def test_serve_creates_a_missing_store_only_with_create(tmp_path: Path, monkeypa
                         headers={"Authorization": "Bearer a-long-token"})  # fmt: skip
         assert r.status_code == 201, r.text
         assert client.get("/api/health").json()["store"]["documents"] == 1
+
+
+class _FakePool:
+    """Stands in for ProcessPool: records how many jobs run at once."""
+
+    size = 2
+
+    def __init__(self) -> None:
+        self.running: list[str] = []
+        self.peak_heavy = 0
+
+    async def run(self, fn: Any, name: str, seconds: float, *, timeout_s: float) -> str:
+        self.running.append(name)
+        self.peak_heavy = max(self.peak_heavy, sum(n.startswith("heavy") for n in self.running))
+        await asyncio.sleep(seconds)
+        self.running.remove(name)
+        return name
+
+    def shutdown(self) -> None:
+        pass
+
+
+def test_heavy_compares_leave_a_worker_to_ordinary_ones() -> None:
+    async def scenario() -> None:
+        pool = _FakePool()
+        w = Workers(workers=2, max_pending=10, timeout_s=5, processes=pool)  # type: ignore[arg-type]
+        try:
+            heavy = [asyncio.ensure_future(w.run_isolated(spin, f"heavy{i}", 0.3, heavy=True)) for i in range(3)]
+            await asyncio.sleep(0.05)
+            t = time.monotonic()
+            assert await w.run_isolated(spin, "ordinary", 0.01) == "ordinary"
+            assert time.monotonic() - t < 0.2  # not queued behind the heavy ones
+            await asyncio.gather(*heavy)
+            assert pool.peak_heavy == 1
+        finally:
+            w.shutdown()
+
+    asyncio.run(scenario())
