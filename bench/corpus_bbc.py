@@ -5,7 +5,10 @@
 Steps (each timed): ``retold add`` of the BBC folder in a subprocess (start-up, model load and
 document vectors included); the 300 derived copies from ``retold.synth.generate`` added through
 the library; ``Corpus.scan()`` over everything; ``Corpus.query`` p50/p90 for sampled articles.
-Then recall per obfuscation, the 98 exact-duplicate groups, and false pairs. Reads
+Then recall per obfuscation, the 98 exact-duplicate groups, and false pairs: a found pair outside
+the gold counts as real reuse only when shared 8-word sequences cover 20% of the shorter article
+(``false_pairs``); the older, lenient rule (any 2 shared 8-word sequences, which also excuses two
+reports quoting one sentence) is reported beside it (``false_pairs_lenient``). Reads
 ../shared/data/bbc-news (exits with a message when it is missing); writes only under out/bench/.
 """
 
@@ -27,6 +30,24 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data" / "bbc-news"
 LEXICAL = ("verbatim", "excerpt", "reorder", "spin")
 SEMANTIC = ("summary", "rewrite")
+
+
+STRICT_COVER = 0.2
+
+
+def shared_cover(a: str, b: str, *, n: int = 8) -> float:
+    """Share of the shorter text's words inside an n-word sequence that the other text also has."""
+    import re
+
+    wa, wb = (re.findall(r"\w+", t.lower()) for t in (a, b))
+    if len(wa) > len(wb):
+        wa, wb = wb, wa
+    other = {tuple(wb[i : i + n]) for i in range(len(wb) - n + 1)}
+    covered = [False] * len(wa)
+    for i in range(len(wa) - n + 1):
+        if tuple(wa[i : i + n]) in other:
+            covered[i : i + n] = [True] * n
+    return sum(covered) / max(1, len(wa))
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,15 +203,28 @@ def main() -> int:
         for y, sy in dl[i + 1 :]:
             if sx & sy:
                 true_pairs.add(frozenset((x, y)))
-    # BBC holds near-duplicates beyond the 98 exact groups (updated stories): a pair outside the gold
-    # that shares at least 2 distinct 8-word sequences is real reuse, not a false pair.
+    # BBC holds near-duplicates beyond the 98 exact groups (updated stories). Which pairs outside
+    # the gold are real reuse? Two rules, both reported:
+    # * lenient (the figure before issue 12): 2 or more shared 8-word sequences. Two reports of one
+    #   event quoting the same 16-word sentence pass it, so it rescues exactly the same-story pairs
+    #   the detector should not report;
+    # * strict (the headline figure since): the shared 8-word sequences cover at least
+    #   STRICT_COVER of the shorter article's words: verbatim or spun passages (a spinner that swaps
+    #   14% of the words leaves ~30% of 8-grams whole), never one shared quote or a stock phrase.
     texts = {store_id[a.id]: a.text for a in articles} | {d.id: d.text for d in synth.derived}
     found = {p for p in found if all(x in texts for x in p)}
     outside = [sorted(p) for p in found if p not in true_pairs]
-    real = [p for p in outside if len(ngrams(texts[p[0]]) & ngrams(texts[p[1]])) >= 2]
+    lenient_real = [p for p in outside if len(ngrams(texts[p[0]]) & ngrams(texts[p[1]])) >= 2]
+    real = [p for p in outside if shared_cover(texts[p[0]], texts[p[1]]) >= STRICT_COVER]
     false = [p for p in outside if p not in real]
+    lenient_false = [p for p in outside if p not in lenient_real]
     among_originals = [p for p in false if not any(x.startswith("synth/") for x in p)]
-    report["reuse_outside_gold_with_shared_8grams"] = len(real)
+    report["reuse_outside_gold_with_shared_8grams"] = len(lenient_real)
+    report["reuse_outside_gold_strict"] = len(real)
+    report["false_pairs_lenient"] = len(lenient_false)
+    report["false_pair_share_lenient"] = round(len(lenient_false) / max(1, len(found)), 4)
+    report["strict_cover"] = STRICT_COVER
+    report["rescued_by_lenient_only"] = [p for p in lenient_real if p not in real]
     report["duplicate_groups"] = len(groups)
     report["duplicate_groups_found"] = groups_found
     report["recall"] = {k: round(sum(v) / len(v), 3) for k, v in sorted(recall.items())}

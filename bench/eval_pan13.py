@@ -87,8 +87,14 @@ def main() -> int:
                 continue
             n_ok += 1
             found_ok += any(overlaps(c, r) for r in dets.get(f, ()))
+    # Detections (default merging) that touch no gold case: what matching adds that is not reuse.
+    stray = [r for f, rs in dets.items() for r in rs if not any(overlaps(r, c) for c in truth.get(f, ()))]
+    stray_len = sorted(r.this_length for r in stray)
     out = {
         "pairs": len(pairs),
+        "detections": sum(len(v) for v in dets.values()),
+        "detections_touching_no_case": len(stray),
+        "stray_median_chars": stray_len[len(stray_len) // 2] if stray_len else None,
         "every": args.every,
         "matching": "lexical only" if args.lexical_only else "lexical + MiniLM",
         "failed_pairs": len(summary.failed),
@@ -96,7 +102,7 @@ def main() -> int:
         "measures": results,
         "cases_with_misaligned_gold": broken,
         "case_recall_on_aligned_gold": round(found_ok / n_ok, 4) if n_ok else None,
-        "detections": str(work / "det"),
+        "detections_dir": str(work / "det"),
     }
     if args.json:
         print(json.dumps(out, indent=2))
@@ -108,6 +114,8 @@ def main() -> int:
               f"{m['case_precision']:.4f}  PAN case recall {m['pan_case_recall']:.4f}")
     print(f"  gold cases whose two stretches share < 20% of words: {broken}; case recall without them: "
           f"{out['case_recall_on_aligned_gold']}")
+    print(f"  detections (default merge) {out['detections']}, of which touching no case "
+          f"{out['detections_touching_no_case']} (median {out['stray_median_chars']} chars)")
     return 0
 
 
