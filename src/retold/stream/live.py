@@ -84,6 +84,12 @@ class LiveCorpus:
         self._kind = ann.kind
         self.generation = self.store.generation()
 
+    def warm(self) -> None:
+        """Load the models now (MiniLM: seconds), so the first article's latency is its own."""
+        self.lead_embedder.encode(["warm-up"])
+        if self.settings.match.semantic:
+            self.corpus.embedder.encode(["warm-up"])
+
     def sync(self) -> None:
         """Reload when another writer changed the store since this object last wrote or loaded."""
         if self.store.generation() != self.generation:

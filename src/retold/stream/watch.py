@@ -183,6 +183,8 @@ class Watcher:
         # With --once an article that failed is left for the next run (cron), not retried in this one.
         self._skip = set() if once else None
         self.emit_pending()
+        if not once:
+            self.live.warm()
         polled_once: set[str] = set()
         while not self.stop.is_set():
             now = time.time()
