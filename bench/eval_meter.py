@@ -149,6 +149,7 @@ def main() -> int:
             synth_pairs(args.bbc, n=args.synth) + bbc_same_story_pairs(args.bbc, n=args.same_story),
             settings=settings, cache_dir=args.cache, progress=progress("BBC"),
         )
+    tuning = settings.verdict.tuning
     folds = story_folds(meter, args.folds, seed=args.seed)
     gold_bin = [e.label for e in meter]
     gold_deg = [e.degree for e in meter]
@@ -166,7 +167,9 @@ def main() -> int:
         for i, (e, k) in enumerate(zip(meter, folds, strict=True)):
             if k != f:
                 continue
-            d = model.decide(e.features)
+            # As the pipeline does: a long narrative run word for word is reuse whatever the model says.
+            hard = 2 ** e.features["narr_run"] - 1 >= tuning.hard_narrative_words
+            d = model.decide(e.features, floor=tuning.hard_evidence_probability if hard else 0.0)
             prob[i] = d.probability
             has_text = bool(e.proposed_b)
             pred_deg[i] = d.degree if has_text else "not"

@@ -197,9 +197,11 @@ class DecisionModel:
     threshold: float = 0.5
     meta: Mapping[str, object] | None = None
 
-    def decide(self, evidence: Mapping[str, float]) -> Decision:
+    def decide(self, evidence: Mapping[str, float], *, floor: float = 0.0) -> Decision:
+        """The decision for one pair's features. ``floor`` is a lower bound on P(reuse) set by
+        evidence that stands on its own (see ``VerdictTuning.hard_narrative_words``)."""
         x = [evidence[k] for k in self.features]
-        p = self.reuse.predict(x)
+        p = max(self.reuse.predict(x), floor)
         pw = self.wholly.predict(x)
         probs = {"reuse": p, "wholly": p * pw, "partially": p * (1 - pw), "not": 1 - p}
         degree: Degree = "not" if p < self.threshold else ("wholly" if pw >= 0.5 else "partially")

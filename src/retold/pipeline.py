@@ -158,7 +158,8 @@ class Detector:
         before_weak_rule = len(passages)
         # Groups that are evidence on their own: ten words in a row, or part of an inserted block.
         evident = frozenset((d.pair.a, d.pair.b) for d in details if d.edits.longest_run >= t.strong_run_words)
-        evident |= _inserted_blocks(passages, a.features, b.features, t)
+        inserted = _inserted_blocks(passages, a.features, b.features, t)
+        evident |= inserted
         survivors = _drop_scattered_weak(passages, a.features.n, b.features.n, evident, t)
         rejected.update({k: "scattered-weak" for k, p in enumerate(proposed) if k not in rejected and p not in survivors})
         passages = survivors
@@ -177,13 +178,19 @@ class Detector:
         # The features are kept even when the decision is off: `retold train` reads them so.
         evidence = pair_evidence(a.features, b.features, details, kept, rule_reuse=verdict in ("copy", "partial-reuse"))
         if s.decision.learned:
-            decision = load_model(s.decision.model).decide(evidence)
+            # Evidence that stands on its own, whatever the model weighs: a long run of the
+            # reporter's own words kept word for word, or a block pasted into an unrelated text.
+            hard = 2 ** evidence["narr_run"] - 1 >= t.hard_narrative_words or any(
+                (pp.a, pp.b) in inserted for p in passages for pp in p.pairs
+            )
+            decision = load_model(s.decision.model).decide(evidence, floor=t.hard_evidence_probability if hard else 0.0)
             probabilities = dict(decision.probabilities)
             # Reuse needs reused text to show: with no proposed passage the decision stays "not".
             candidates = [p for k, p in enumerate(proposed) if rejected.get(k) != "too-short"]
             if decision.degree != "not" and candidates:
-                if verdict not in ("copy", "partial-reuse"):
-                    # The rule filters dropped what the learned decision reads as reuse: keep it all.
+                if candidates != passages:
+                    # In a pair the decision reads as reuse, the weak passages the rule filters
+                    # dropped are reuse too (METER dev: reused-token F1 0.63 -> 0.68 with them).
                     passages = candidates
                     rejected = {k: why for k, why in rejected.items() if why == "too-short"}
                     kept = {(pp.a, pp.b) for p in passages for pp in p.pairs}
