@@ -105,3 +105,18 @@ def test_exactly_once_after_kills_from_outside(site, tmp_path):
         proc.wait(timeout=10)
     assert _run(db, out, url) == 0
     _check(out, site.url)
+
+
+def test_sigterm_stops_after_the_current_article_and_a_restart_resumes(site, tmp_path):
+    db, out = tmp_path / "w.db", tmp_path / "out.jsonl"
+    url = f"{site.url}/feed.xml"
+    proc = subprocess.Popen([*RETOLD, "watch", str(db), url, "--output", str(out)], env=_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and out.read_bytes().count(b"\n") >= 1):
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and b"reported" in err  # a clean stop, with its summary line
+    assert _run(db, out, url) == 0
+    _check(out, site.url)
