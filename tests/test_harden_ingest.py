@@ -219,3 +219,16 @@ def test_every_reader_accounts_for_every_record_of_a_mixed_hostile_folder(tmp_pa
     recs = list(iter_records([tmp_path]))
     assert all((r.doc is None) != (r.error is None) for r in recs)
     assert {r.doc.id for r in recs if r.doc} >= {"j1", "c1", "c3"}
+
+
+def test_compare_refuses_an_oversize_file_by_its_size_before_reading_it(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    from retold.cli import main
+
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:
+        f.truncate(8 * 1024**3)  # sparse 8 GiB: reading it would exhaust memory
+    (tmp_path / "b.txt").write_text(_text(1))
+    assert main(["compare", str(big), str(tmp_path / "b.txt"), "--embedder", "hash"]) == 2
+    err = capsys.readouterr().err
+    assert "big.txt" in err and "RETOLD_INGEST__MAX_DOCUMENT_CHARS" in err
