@@ -42,6 +42,18 @@ def test_two_papers_rewriting_one_wire_story(tmp_path, capsys) -> None:
     assert main(["scan", str(db), "--format", "json", "--embedder", "hash"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [(s["a"], s["b"], s["via"]) for s in out["siblings"]] == [("guardian", "times", ["wire"])]
+    # Times copies Guardian-shared wire text too (by dates Guardian is later): each passage of a
+    # copy is held by one source only.
+    held = {}
+    for pair in out["pairs"]:
+        if "guardian" in (pair["a"], pair["b"]) and pair["source"]:
+            src = pair[pair["source"]]
+            held[src] = [(p["primary"], p["also_in"]) for p in pair["passages"]]
+    assert set(held) == {"wire", "times"}
+    # The text Guardian shares with Times is wire text: each such passage is primary in one place.
+    shared = [x for x in held["times"] if "wire" in x[1]]
+    assert shared and all(not primary for primary, _ in shared)
+    assert any(primary and "times" in rivals for primary, rivals in held["wire"])
     edges = {(e["source"], e["copy"]) for e in out["graph"]}
     assert edges == {("wire", "times"), ("wire", "guardian")}
 

@@ -275,6 +275,7 @@ def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fm
     clusters = reprint_clusters(links, dates={i: m[0] for i, m in meta.items()})
     sibs = siblings(links)
     edges = source_graph(links, without=sibs)
+    _mark_primary_passages(rows)
     outlets = outlet_table(edges, {i: m[1] for i, m in meta.items()})
     if fmt == "json":
         _dump({
@@ -301,6 +302,29 @@ def _write_parquet(path: str, rows: list[dict[str, Any]]) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path)
     click.echo(f"wrote {len(rows)} pairs to {path}", err=True)
+
+
+def _mark_primary_passages(rows: list[dict[str, Any]]) -> None:
+    """One passage, one source: where a copy's passage is found in several of its sources, the
+    best one holds it (``primary``), the others list it as secondary (``also_in``)."""
+    from retold.corpus_graph import PassageClaim, assign_passages
+
+    by_copy: dict[str, list[tuple[PassageClaim, dict[str, Any]]]] = {}
+    for r in rows:
+        src = r.get("source")
+        if src not in ("a", "b"):
+            continue
+        copy_side = "b" if src == "a" else "a"
+        copy_id, source_id = r[copy_side], r[src]
+        for k, p in enumerate(r["passages"]):
+            span = p[copy_side]
+            claim = PassageClaim(source_id, k, span["start"], span["end"], p["score"] * (span["end"] - span["start"]))
+            by_copy.setdefault(copy_id, []).append((claim, p))
+    for claims in by_copy.values():
+        owners = assign_passages(c for c, _ in claims)
+        for c, p in claims:
+            primary, rivals = owners[(c.source, c.index)]
+            p["primary"], p["also_in"] = primary, list(rivals)
 
 
 def _print_tables(
