@@ -240,3 +240,18 @@ def test_host_interval_and_crawl_delay():
     assert sleeps == [1.0, 5.0]  # the Crawl-delay applies once robots.txt has been read
     with pytest.raises(FetchError, match="robots.txt"):
         f.get("http://slow.test/no")
+
+
+def test_stream_settings_layers_and_digest(tmp_path):
+    from retold.configfile import load_settings
+    from retold.errors import ConfigError
+
+    f = tmp_path / "r.toml"
+    f.write_text("[stream]\npoll_interval_s = 30\nuser_agent = 'newsroom-bot/1 (ops@example.org)'\n")
+    s = load_settings(f, env={"RETOLD_STREAM__MAX_BYTES": "2000000"})
+    assert s.stream.poll_interval_s == 30.0 and s.stream.max_bytes == 2_000_000
+    assert s.stream.user_agent.startswith("newsroom-bot")
+    # Scheduling knobs do not change what saved results depend on.
+    assert s.digest() == Settings().digest()
+    with pytest.raises(ConfigError, match="stream.max_bytes"):
+        Settings().replace(stream={"max_bytes": 10})
