@@ -27,6 +27,8 @@ class Page:
     etag: bool = True
     # No Content-Length (the body streams until the connection closes): the client's cap must count bytes.
     chunked: bool = False
+    # Seconds between 100-byte pieces of the body (a server that drips it).
+    drip_s: float = 0.0
 
 
 @dataclass
@@ -119,7 +121,15 @@ def start(site: Site) -> tuple[ThreadingHTTPServer, threading.Thread]:
             self.end_headers()
             if body:
                 try:
-                    self.wfile.write(body)
+                    if page is not None and page.drip_s:
+                        import time
+
+                        for k in range(0, len(body), 100):
+                            self.wfile.write(body[k : k + 100])
+                            self.wfile.flush()
+                            time.sleep(page.drip_s)
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

@@ -255,3 +255,13 @@ def test_stream_settings_layers_and_digest(tmp_path):
     assert s.digest() == Settings().digest()
     with pytest.raises(ConfigError, match="stream.max_bytes"):
         Settings().replace(stream={"max_bytes": 10})
+
+
+def test_a_page_that_drips_is_cut_off(site):
+    site.put("/slow", Page(b"<html>" + b"x" * 2000 + b"</html>", drip_s=0.05))
+    f = Fetcher(StreamSettings(host_interval_s=0, timeout_s=0.2, retries=0))
+    try:
+        with pytest.raises(FetchError, match="took more than"):
+            f.get(f"{site.url}/slow")
+    finally:
+        f.close()

@@ -6,8 +6,9 @@ Every request — feed, article page, robots.txt — goes through :meth:`Fetcher
   answer (``If-None-Match`` / ``If-Modified-Since``), so an unchanged feed costs a 304;
 * waits ``stream.host_interval_s`` between two requests to one host (longer when its robots.txt
   asks with ``Crawl-delay``);
-* gives up after ``stream.timeout_s`` per attempt and retries connection errors, timeouts, 429 and
-  5xx ``stream.retries`` times with exponential backoff (honouring ``Retry-After``);
+* gives up after ``stream.timeout_s`` without a byte (3x that for a whole response) and retries
+  connection errors, timeouts, 429 and 5xx ``stream.retries`` times with exponential backoff
+  (honouring ``Retry-After``);
 * reads at most ``stream.max_bytes`` of any body (the ``Content-Length`` is checked first, then the
   bytes as they arrive, after decompression, so a gzip bomb stops at the cap too);
 * asks the host's ``robots.txt`` first (RFC 9309: a 4xx robots.txt allows everything, a 5xx or an
@@ -48,6 +49,8 @@ ROBOTS_RETRY_S = 60.0
 # Longest single wait between two attempts of one request, whatever Retry-After says: a longer
 # one is the feed's next poll, not this request's business.
 MAX_RETRY_WAIT_S = 30.0
+# A whole response (headers and body) may take this many times stream.timeout_s.
+TOTAL_TIMEOUT_FACTOR = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +232,11 @@ class Fetcher:
                     size += len(chunk)
                     if size > s.max_bytes:
                         raise self._too_large(url, f"sent more than {s.max_bytes:,} bytes")
+                    if time.perf_counter() - t0 > TOTAL_TIMEOUT_FACTOR * s.timeout_s:
+                        # httpx's read timeout restarts with every chunk: a server that drips bytes
+                        # would hold the watcher for ever without this bound on the whole body.
+                        raise FetchError(f"{url}: the body took more than {TOTAL_TIMEOUT_FACTOR} x stream.timeout_s "
+                                         f"= {TOTAL_TIMEOUT_FACTOR * s.timeout_s:g} s", url=url, retryable=True)
                     chunks.append(chunk)
                 return self._result(url, r, b"".join(chunks), t0, attempt)
         except httpx.TimeoutException:

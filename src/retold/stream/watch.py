@@ -182,7 +182,7 @@ class Watcher:
         self.counts = dict.fromkeys(self.counts, 0)
         # With --once an article that failed is left for the next run (cron), not retried in this one.
         self._skip = set() if once else None
-        self.emit_pending()
+        self.emit_pending(recovering=True)
         if not once:
             self.live.warm()
         polled_once: set[str] = set()
@@ -301,12 +301,16 @@ class Watcher:
         self.counts["reported"] += 1
         self.emit_pending()
 
-    def emit_pending(self) -> None:
-        """Write every stored line not yet written, in order (after a crash: the ones it missed)."""
+    def emit_pending(self, *, recovering: bool = False) -> None:
+        """Write every stored line not yet written, in order (after a crash: the ones it missed).
+
+        Only when ``recovering`` (the start of a run) can a line be written but not marked, so
+        only then is the output file's last line read.
+        """
         pending = self.state.unemitted()
         if not pending:
             return
-        last = self.sink.last_seq()
+        last = self.sink.last_seq() if recovering else None
         for out in pending:
             if last is not None and out.seq <= last:
                 self.state.mark_emitted([out.seq])  # written before the kill, not yet marked
