@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import threading
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +30,8 @@ class Page:
     chunked: bool = False
     # Seconds between 100-byte pieces of the body (a server that drips it).
     drip_s: float = 0.0
+    # Seconds before answering at all (a slow site).
+    delay_s: float = 0.0
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Hit:
     path: str
     status: int
     headers: dict[str, str]
+    started: float = 0.0  # time.monotonic() when the request arrived
 
 
 @dataclass
@@ -99,6 +103,9 @@ def start(site: Site) -> tuple[ThreadingHTTPServer, threading.Thread]:
             with site._lock:
                 page = site.pages.get(path)
             headers = {k: v for k, v in self.headers.items()}
+            started = time.monotonic()
+            if page is not None and page.delay_s:
+                time.sleep(page.delay_s)
             if page is None:
                 status, body, ctype, etag = 404, b"not found", "text/plain", None
             else:
@@ -107,7 +114,7 @@ def start(site: Site) -> tuple[ThreadingHTTPServer, threading.Thread]:
                 if etag and self.headers.get("If-None-Match") == etag:
                     status, body = 304, b""
             with site._lock:
-                site.hits.append(Hit(path, status, headers))
+                site.hits.append(Hit(path, status, headers, started))
             self.send_response(status)
             if status != 304:
                 self.send_header("Content-Type", ctype)
@@ -122,8 +129,6 @@ def start(site: Site) -> tuple[ThreadingHTTPServer, threading.Thread]:
             if body:
                 try:
                     if page is not None and page.drip_s:
-                        import time
-
                         for k in range(0, len(body), 100):
                             self.wfile.write(body[k : k + 100])
                             self.wfile.flush()

@@ -50,7 +50,7 @@ def _watch(db: Path, urls: list[str], settings: Settings, buf: io.BytesIO, logs:
         try:
             return w.run(once=True), StreamState(st.db).stats()
         finally:
-            w.fetcher.close()
+            w.close()
 
 
 def test_watch_reports_copies_and_survives_bad_feeds_and_pages(site, tmp_path):
@@ -265,3 +265,20 @@ def test_a_page_that_drips_is_cut_off(site):
             f.get(f"{site.url}/slow")
     finally:
         f.close()
+
+
+def test_slow_sites_are_fetched_side_by_side(site, tmp_path):
+    b = site.url
+    for k in range(4):
+        site.put(f"/slow/{k}", Page(article_html(f"Slow {k}", UNRELATED[k % 3][1] + f" Item {k}."), delay_s=0.6))
+    site.put("/feed-1.xml", Page(rss("One", b, [("s0", "/slow/0", "S0"), ("s1", "/slow/1", "S1")]), delay_s=0.6))
+    site.put("/feed-2.xml", Page(rss("Two", b, [("s2", "/slow/2", "S2"), ("s3", "/slow/3", "S3")]), delay_s=0.6))
+    summary, _ = _watch(tmp_path / "p.db", [f"{b}/feed-1.xml", f"{b}/feed-2.xml"], _settings(), io.BytesIO())
+    assert summary.reported == 4
+
+    def spread(prefix: str) -> float:
+        starts = [h.started for h in site.hits if h.path.startswith(prefix)]
+        return max(starts) - min(starts)
+
+    # One after the other, each request would start >= 0.6 s after the previous one.
+    assert spread("/feed-") < 0.45 and spread("/slow/") < 0.45

@@ -90,7 +90,7 @@ def test_events_carry_what_a_watcher_adds_to_the_same_store(service):
             w = Watcher(st, open_sources([f"{b}/feed.xml"], settings=s), settings=s, sink=LineSink(io.BytesIO()),
                         log=lambda m: None)  # fmt: skip
             w.run(once=True)
-            w.fetcher.close()
+            w.close()
         reader.join(timeout=30)
         assert [e["article"]["id"] for e in got] == [f"{b}/a/0", f"{b}/a/1"]
         assert got[1]["sources"] == [f"{b}/a/0"]

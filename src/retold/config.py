@@ -341,6 +341,9 @@ class StreamSettings:
     robots_ttl_s: float = 3600.0
     # An article whose page keeps failing (5xx, timeouts) is given up after this many attempts.
     max_attempts: int = 3
+    # Feeds polled and pages fetched at once (each host still gets one request per
+    # host_interval_s): a slow or failing site then delays only its own articles.
+    fetch_workers: int = 4
 
     def __post_init__(self) -> None:
         for name in ("poll_interval_s", "folder_interval_s", "timeout_s", "host_interval_s", "settle_s", "backoff_s"):
@@ -348,6 +351,8 @@ class StreamSettings:
                 raise ConfigError(f"stream.{name} must be >= 0, got {getattr(self, name)}")
         if self.max_bytes < 1024:
             raise ConfigError(f"stream.max_bytes must be at least 1024 (a feed is kilobytes), got {self.max_bytes}")
+        if self.fetch_workers < 1:
+            raise ConfigError(f"stream.fetch_workers must be >= 1, got {self.fetch_workers}")
         if self.retries < 0 or self.max_attempts < 1:
             raise ConfigError(f"stream.retries must be >= 0 and stream.max_attempts >= 1, got "
                               f"{self.retries} and {self.max_attempts}")

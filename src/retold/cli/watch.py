@@ -66,7 +66,7 @@ def watch(db: str, sources: tuple[str, ...], once: bool, output_path: str | None
         try:
             summary = watcher.run(once=once, max_seconds=max_seconds)
         finally:
-            watcher.fetcher.close()
+            watcher.close()
             if output_path:
                 sink.stream.close()
     if not quiet:

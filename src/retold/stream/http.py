@@ -32,6 +32,7 @@ on 127.0.0.1.
 
 from __future__ import annotations
 
+import threading
 import time
 import urllib.robotparser
 from collections.abc import Callable
@@ -89,7 +90,8 @@ def host_of(url: str) -> str:
 
 
 class Fetcher:
-    """A polite HTTP client (see the module docstring). Not thread-safe: one per watcher."""
+    """A polite HTTP client (see the module docstring), safe to share between threads: the
+    per-host slots and the robots.txt cache are locked, and httpx's client is thread-safe."""
 
     def __init__(
         self,
@@ -113,6 +115,8 @@ class Fetcher:
         self._next_slot: dict[str, float] = {}
         self._host_interval: dict[str, float] = {}
         self._robots: dict[str, tuple[float, urllib.robotparser.RobotFileParser | bool]] = {}
+        self._robots_locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
         self.requests = 0
         self.not_modified = 0
 
@@ -131,11 +135,14 @@ class Fetcher:
         if not self.settings.robots:
             return True
         host = host_of(url)
-        now = self.clock()
-        cached = self._robots.get(host)
-        if cached is None or cached[0] <= now:
-            cached = self._read_robots(host, now)
-            self._robots[host] = cached
+        with self._lock:
+            host_lock = self._robots_locks.setdefault(host, threading.Lock())
+        with host_lock:  # one robots.txt request per host, however many threads ask at once
+            now = self.clock()
+            cached = self._robots.get(host)
+            if cached is None or cached[0] <= now:
+                cached = self._read_robots(host, now)
+                self._robots[host] = cached
         rules = cached[1]
         if isinstance(rules, bool):
             return rules
@@ -180,12 +187,12 @@ class Fetcher:
 
     def _wait_for_host(self, url: str) -> None:
         host = host_of(url)
-        now = self.clock()
-        slot = self._next_slot.get(host, now)
+        with self._lock:  # reserve this request's slot, then wait for it outside the lock
+            now = self.clock()
+            slot = max(self._next_slot.get(host, now), now)
+            self._next_slot[host] = slot + self._host_interval.get(host, self.settings.host_interval_s)
         if slot > now:
             self.sleep(slot - now)
-            now = slot
-        self._next_slot[host] = now + self._host_interval.get(host, self.settings.host_interval_s)
 
     def _request(self, url: str, *, headers: dict[str, str]) -> FetchResult:
         s = self.settings
@@ -209,11 +216,13 @@ class Fetcher:
     def _once(self, url: str, headers: dict[str, str], attempt: int) -> FetchResult:
         s = self.settings
         t0 = time.perf_counter()
-        self.requests += 1
+        with self._lock:
+            self.requests += 1
         try:
             with self.client.stream("GET", url, headers=headers) as r:
                 if r.status_code == 304:
-                    self.not_modified += 1
+                    with self._lock:
+                        self.not_modified += 1
                     return self._result(url, r, b"", t0, attempt)
                 if r.status_code != 200:
                     err = FetchError(

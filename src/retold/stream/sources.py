@@ -19,7 +19,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,8 +27,8 @@ from retold.config import Settings
 from retold.errors import FetchError, InputError
 from retold.ingest_corpus import iter_files, iter_records
 from retold.report.json import document_to_dict
-from retold.stream.feeds import parse_feed
-from retold.stream.http import Fetcher
+from retold.stream.feeds import Feed, parse_feed
+from retold.stream.http import Fetcher, FetchResult
 from retold.stream.state import SourceState, StreamState
 from retold.types import Document
 
@@ -66,22 +66,34 @@ class FeedSource(Source):
         self.settings = settings
 
     def poll(self, state: StreamState, fetcher: Fetcher, log: Log) -> int:
-        s = self.settings.stream
         st = state.source(self.name, self.kind)
-        now = time.time()
+        return self.save(state, st, self.fetch(fetcher, st), log)
+
+    def fetch(self, fetcher: Fetcher, st: SourceState) -> FeedFetch:
+        """The network half of a poll (no store access, so it may run in a worker thread)."""
         try:
             r = fetcher.get(self.name, etag=st.etag, last_modified=st.last_modified, accept=FEED_ACCEPT)
             if r.not_modified:
-                state.save_source(replace(st, last_poll=now, next_poll=now + s.poll_interval_s, failures=0,
-                                          last_error=None, polls=st.polls + 1, not_modified=st.not_modified + 1))
-                return 0
-            feed = parse_feed(r.body, url=self.name, content_type=r.content_type)
+                return FeedFetch(time.time(), r, None, None)
+            return FeedFetch(time.time(), r, parse_feed(r.body, url=self.name, content_type=r.content_type), None)
         except (FetchError, InputError) as exc:
+            return FeedFetch(time.time(), None, None, exc)
+
+    def save(self, state: StreamState, st: SourceState, got: FeedFetch, log: Log) -> int:
+        """The store half: queue the new entries and save the validators, in one transaction."""
+        s = self.settings.stream
+        now = got.at
+        if got.error is not None or got.result is None:
             failures = st.failures + 1
             wait = min(s.poll_interval_s * 2 ** (failures - 1), s.max_backoff_s)
-            log(f"feed failed: {exc} (failure {failures}; next try in {wait:g} s)")
+            log(f"feed failed: {got.error} (failure {failures}; next try in {wait:g} s)")
             state.save_source(replace(st, last_poll=now, next_poll=now + wait, failures=failures,
-                                      last_error=str(exc), polls=st.polls + 1))  # fmt: skip
+                                      last_error=str(got.error), polls=st.polls + 1))  # fmt: skip
+            return 0
+        r, feed = got.result, got.feed
+        if r.not_modified or feed is None:
+            state.save_source(replace(st, last_poll=now, next_poll=now + s.poll_interval_s, failures=0,
+                                      last_error=None, polls=st.polls + 1, not_modified=st.not_modified + 1))
             return 0
         # Oldest first, so an article is stored before the copies that follow it: feeds list the
         # newest first, so undated entries go in reverse feed order, dated ones by date.
@@ -94,6 +106,16 @@ class FeedSource(Source):
         new = replace(st, etag=r.etag, last_modified=r.last_modified, last_poll=now, next_poll=now + s.poll_interval_s,
                       failures=0, last_error=None, polls=st.polls + 1)  # fmt: skip
         return state.save_poll(new, items, seen_kind="guid")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFetch:
+    """What one feed request brought: the response and the parsed feed, or the error."""
+
+    at: float
+    result: FetchResult | None
+    feed: Feed | None
+    error: Exception | None
 
 
 class FolderSource(Source):

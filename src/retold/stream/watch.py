@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import IO, Any
 
@@ -38,7 +39,7 @@ from retold.store import Store
 from retold.stream.http import Fetcher
 from retold.stream.live import LiveCorpus
 from retold.stream.report import article_line, dumps, text_key
-from retold.stream.sources import Source, StdinSource
+from retold.stream.sources import FeedSource, Source, StdinSource
 from retold.stream.state import Item, StreamState
 from retold.types import Document
 
@@ -174,6 +175,7 @@ class Watcher:
         self.stop = threading.Event()
         self.counts = dict.fromkeys(("polls", "queued", "reported", "duplicates", "rejected", "failed", "retried"), 0)
         self._skip: set[tuple[str, str]] | None = None
+        self.pool = ThreadPoolExecutor(max_workers=settings.stream.fetch_workers, thread_name_prefix="retold-fetch")
 
     # -- the loop --------------------------------------------------------------------------------
     def run(self, *, once: bool = False, max_seconds: float | None = None) -> WatchSummary:
@@ -188,16 +190,23 @@ class Watcher:
         polled_once: set[str] = set()
         while not self.stop.is_set():
             now = time.time()
-            for src in self.sources:
+            due = [src for src in self.sources
+                   if not (once and src.name in polled_once and not isinstance(src, StdinSource))
+                   and (once or src.due(self.state.source(src.name, src.kind), now))]  # fmt: skip
+            # Feeds are fetched side by side in the pool; what they found is saved here, in order.
+            fetches = {src.name: self.pool.submit(src.fetch, self.fetcher, self.state.source(src.name, src.kind))
+                       for src in due if isinstance(src, FeedSource)}  # fmt: skip
+            for src in due:
                 if self.stop.is_set():
                     break
-                if once and src.name in polled_once and not isinstance(src, StdinSource):
-                    continue
-                if once or src.due(self.state.source(src.name, src.kind), now):
+                if isinstance(src, FeedSource):
+                    st = self.state.source(src.name, src.kind)
+                    self.counts["queued"] += src.save(self.state, st, fetches[src.name].result(), self.log)
+                else:
                     self.counts["queued"] += src.poll(self.state, self.fetcher, self.log)
-                    self.counts["polls"] += 1
-                    polled_once.add(src.name)
-                    fault_point("polled")
+                self.counts["polls"] += 1
+                polled_once.add(src.name)
+                fault_point("polled")
             worked = self.process_pending(limit=20)
             stdin_open = any(isinstance(s, StdinSource) and not s.done for s in self.sources)
             if once and not worked and not stdin_open:
@@ -211,6 +220,11 @@ class Watcher:
             if not worked:
                 self._idle(once)
         return WatchSummary(**self.counts, seconds=time.monotonic() - t0)
+
+    def close(self) -> None:
+        """Stop the fetch threads and close the HTTP client."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.fetcher.close()
 
     def _idle(self, once: bool) -> None:
         stdin = [s for s in self.sources if isinstance(s, StdinSource) and not s.done]
@@ -238,14 +252,25 @@ class Watcher:
         skip = self._skip
         items = [i for i in self.state.pending(limit=limit + len(skip or ()))
                  if not skip or (i.source, i.key) not in skip][:limit]  # fmt: skip
+        # Pages are fetched and extracted side by side; articles are then stored one by one, in
+        # queue order, on this thread (the store's single writer). A URL already stored, or one
+        # that an earlier item of the batch fetches, is not fetched again.
+        futures: dict[tuple[str, str], Future[Document]] = {}
+        urls: set[str] = set()
+        for item in items:
+            url = item.entry.get("url")
+            if item.entry.get("kind") == "doc" or not url or url in urls or self.state.seen("url", str(url)):
+                continue
+            urls.add(str(url))
+            futures[(item.source, item.key)] = self.pool.submit(self._materialise, item)
         for item in items:
             if self.stop.is_set():
                 break
-            self.process(item)
+            self.process(item, fetched=futures.get((item.source, item.key)))
         return len(items)
 
     # -- one article -----------------------------------------------------------------------------
-    def process(self, item: Item) -> None:
+    def process(self, item: Item, *, fetched: Future[Document] | None = None) -> None:
         s = self.settings.stream
         t0 = time.perf_counter()
         url = item.entry.get("url")
@@ -255,7 +280,7 @@ class Watcher:
             self.counts["duplicates"] += 1
             return
         try:
-            doc = self._materialise(item)
+            doc = fetched.result() if fetched is not None else self._materialise(item)
         except FetchError as exc:
             if exc.retryable:
                 # 4x, 8x, 16x backoff_s: later than the request's own retries; with --once the
