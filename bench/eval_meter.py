@@ -36,6 +36,7 @@ from retold.training import (
     expected_calibration_error,
     extract,
     fit,
+    handwritten_pairs,
     meter_pairs,
     story_folds,
     synth_pairs,
@@ -146,7 +147,8 @@ def main() -> int:
             print(f"missing {args.bbc}: BBC News is needed for the extra training pairs (or pass --no-extra)", file=sys.stderr)
             return 2
         extra = extract(
-            synth_pairs(args.bbc, n=args.synth) + bbc_same_story_pairs(args.bbc, n=args.same_story),
+            synth_pairs(args.bbc, n=args.synth) + bbc_same_story_pairs(args.bbc, n=args.same_story)
+            + handwritten_pairs(ROOT / "bench", args.bbc),
             settings=settings, cache_dir=args.cache, progress=progress("BBC"),
         )
     tuning = settings.verdict.tuning

@@ -29,7 +29,8 @@ NGRAM_SIZES = (3, 5, 8)
 
 _OPEN_DOUBLE = "\u201c\u201e"
 _CLOSE_DOUBLE = "\u201d"
-_OPEN_SINGLE = "\u2018"
+# A backtick opens a quote in typewriter-era wire copy (`What were you doing?').
+_OPEN_SINGLE = "\u2018`"
 _CLOSE_SINGLE = "\u2019"
 # A quotation left open this long (characters) is a stray mark, not a quote.
 MAX_QUOTE_CHARS = 1500
@@ -67,12 +68,12 @@ def quote_spans(raw: str) -> list[tuple[int, int]]:
             elif open_at is None and ch not in _CLOSE_DOUBLE:
                 open_at, kind = i + 1, "double"
             continue
-        if ch == "'" or ch == _OPEN_SINGLE or ch == _CLOSE_SINGLE:
+        if ch == "'" or ch in _OPEN_SINGLE or ch == _CLOSE_SINGLE:
             prev = raw[i - 1] if i else " "
             nxt = raw[i + 1] if i + 1 < n else " "
             if kind == "single" and not nxt.isalnum() and not prev.isspace():
                 close(i)
-            elif open_at is None and (prev.isspace() or prev in "([-") and nxt.isalnum() and ch != _CLOSE_SINGLE:
+            elif open_at is None and ch != _CLOSE_SINGLE and (ch == "`" or (prev.isspace() or prev in "([-") and nxt.isalnum()):
                 open_at, kind = i + 1, "single"
     if open_at is not None:
         close(n)

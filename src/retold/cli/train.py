@@ -19,6 +19,9 @@ _SHARED = Path("..") / "shared" / "data"
               help="BBC News folder: synth copies and same-story pairs are made from it.")
 @click.option("--synth", "n_synth", type=int, default=300, show_default=True, help="Generated BBC pairs.")
 @click.option("--same-story", "n_same", type=int, default=150, show_default=True, help="BBC same-story pairs.")
+@click.option("--handwritten", type=click.Path(path_type=Path), default=Path("bench"), show_default=True,
+              help="Folder holding handwritten/, handwritten_summaries/ and handwritten_embedded/ (the "
+              "development rewrites written for retold; tests/fixtures stay held out).")
 @click.option("--cache", type=click.Path(path_type=Path), default=Path("out") / "train-cache", show_default=True,
               help="Folder for the per-pair features (a rerun reads them back).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -29,6 +32,7 @@ def train(
     bbc: Path,
     n_synth: int,
     n_same: int,
+    handwritten: Path,
     cache: Path,
     out_file: Path | None,
     config_path: str | None,
@@ -51,7 +55,7 @@ def train(
 
     model, summary = train_model(
         meter=meter, bbc=bbc, n_synth=n_synth, n_same=n_same, cache_dir=cache, settings=settings,
-        command=" ".join(argv), progress=progress,
+        command=" ".join(argv), handwritten=handwritten, progress=progress,
     )
     if out_file is None:
         from importlib import resources
