@@ -142,7 +142,7 @@ def test_store_query_names_the_source_of_a_spun_copy(store_scan, settings) -> No
         hits = {h.id: h for h in c.query(Document("new-spin", spun)).hits}
         assert hits["flood-wire"].role == "source" and hits["flood-wire"].comparison.verdict == "copy"
         hits = {h.id: h for h in c.query(Document("new-paraphrase", paraphrase)).hits}
-        assert hits["ferry-wire"].comparison.verdict == "copy"
+        assert hits["ferry-wire"].comparison.is_reuse  # copy or partial-reuse: the gate grades the verdict
         assert "semantic" in hits["ferry-wire"].candidate.channels
 
 
@@ -195,7 +195,10 @@ def test_service_over_the_model_store(store_scan) -> None:
         r = http.post("/api/compare", json={"a": pair["a"]["text"], "b": pair["b"]["text"]})
         assert r.status_code == 200, r.text
         body = r.json()
-    assert body["verdict"] == "copy" and any(p["type"] == "paraphrased" for p in body["passages"])
+    # copy or partial-reuse (the learned decision reads this 57%-reworded pair as partial since f5d7928)
+    assert body["verdict"] in ("copy", "partial-reuse") and any(
+        p["type"] == "paraphrased" for p in body["passages"]
+    )
     # Sentence pairs the model aligned reach the tuned sentence cosine (match.semantic_threshold 0.72).
     cosines = [
         sp["semantic"] for p in body["passages"] for sp in p["sentence_pairs"] if sp["semantic"] is not None

@@ -40,27 +40,30 @@ GENERATED = json.loads((ROOT / "tests" / "fixtures" / "quality" / "gate.json").r
 HANDWRITTEN_SHA256 = "6135b380321337c84da300dd43d9ed52a6a9b209b1cb61334667c15a58c1cc46"
 
 # ==== FLOORS: the one table of the gate =============================================================
-# Measured at bf1ea87 (the matcher and verdict before issue 11) (MiniLM, default settings); re-measure with the command in the docstring.
+# Measured at f5d7928 (MiniLM, default settings, the learned decision model v2 of issue 11);
+# re-measure with the command in the docstring. At bf1ea87 (the rules before it) the hand-written
+# figures were lower: overall 0.7807, partial 0.6667, summary 0.8479, case recall 0.8431, verdicts
+# 14/20, reuse precision 0.75, same-story kept apart 0 of 4, negatives with detections 4.
 # "min" keys: the figure must be >= the value; "max" keys: <= the value.
 FLOORS: dict[str, dict[str, float]] = {
     "min": {
-        # hand-written set (20 pairs); measured: plagdet overall 0.7807, paraphrase 0.8570, summary
-        # 0.8479, spin 0.9954, pasted 0.9403, partial 0.6667, excerpt 0.0 (both reworded excerpts
-        # missed); case recall 0.8431; verdicts 14/20; reuse precision 12/16, recall 12/14
-        "handwritten.plagdet.overall": 0.76,
+        # hand-written set (20 pairs); measured: plagdet overall 0.8649, paraphrase 0.8570, summary
+        # 0.8752, spin 0.9954, pasted 0.9403, partial 0.8576, excerpt 0.0 (both reworded excerpts
+        # missed); case recall 0.8824; verdicts 16/20; reuse precision 12/13, recall 12/14
+        "handwritten.plagdet.overall": 0.84,
         "handwritten.plagdet.paraphrase": 0.83,
-        "handwritten.plagdet.summary": 0.82,
+        "handwritten.plagdet.summary": 0.85,
         "handwritten.plagdet.spin": 0.97,
         "handwritten.plagdet.pasted": 0.92,
-        "handwritten.plagdet.partial": 0.64,
+        "handwritten.plagdet.partial": 0.83,
         "handwritten.plagdet.excerpt": 0.0,
-        "handwritten.case_recall": 0.82,
-        "handwritten.verdicts_accepted": 0.68,
-        "handwritten.reuse_precision": 0.73,
+        "handwritten.case_recall": 0.86,
+        "handwritten.verdicts_accepted": 0.78,
+        "handwritten.reuse_precision": 0.9,
         "handwritten.reuse_recall": 0.83,
-        # 0 of 4 independent same-story reports are kept apart from reuse today (a known weakness,
-        # issue 11): a ratchet, raise it as soon as the verdict improves.
-        "handwritten.same_story_kept_apart": 0.0,
+        # 3 of 4 independent same-story reports kept apart from reuse (the marathon pair, sharing
+        # times, names and the winner's quote, is still copy)
+        "handwritten.same_story_kept_apart": 0.73,
         "handwritten.attribution.right": 6,
         # generated set (examples/corpus, seed 2024, 48 pairs); measured: overall 0.9806, dropped
         # 0.8226, added 0.9399, mix 0.9526, rewrite 0.9818, reorder 0.9989, the rest 0.9996-0.9997
@@ -85,8 +88,8 @@ FLOORS: dict[str, dict[str, float]] = {
     },
     "max": {
         "handwritten.attribution.wrong": 0,
-        # the 4 same-story pairs all get passages today (see same_story_kept_apart)
-        "handwritten.negative_pairs_with_detections": 4,
+        # the marathon same-story pair still gets passages
+        "handwritten.negative_pairs_with_detections": 1,
         "generated.attribution.wrong": 0,
         "generated.negative_pairs_with_detections": 0,
     },
