@@ -141,13 +141,18 @@ def render_html(c: Comparison, *, title: str = "retold compare") -> str:
         if c.rejected
         else ""
     )
+    decision = (
+        f'<b>{html.escape(c.degree)}</b> derived · P(reuse) {c.probabilities.get("reuse", 0.0):.2f}'
+        if c.probabilities
+        else f"confidence {c.confidence:.2f}"
+    )
     data = json.dumps({"verdict": c.verdict, "degree": c.degree, "source": at.source}).replace("<", "\\u003c")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <title>{html.escape(title)}</title><style>{CSS}</style></head>
 <body><header><h1>{html.escape(title)}</h1>
-<div><span class="verdict v-{c.verdict}">{c.verdict}</span> confidence {c.confidence:.2f} · <b>{html.escape(c.degree)}</b> derived · P(reuse) {c.probabilities.get("reuse", 0.0):.2f}</div>
+<div><span class="verdict v-{c.verdict}">{c.verdict}</span> {decision}</div>
 <p class="meta"><b>source:</b> {html.escape(src)} (confidence {at.confidence:.2f}) — {html.escape(at.reason)}</p>
 <p class="meta"><b>reuse:</b> {c.reuse_a:.0%} of a is reused in b · {c.reuse_b:.0%} of b is taken from a ·
 {len(c.passages)} passage(s), {sum(len(p.edits) for p in c.passages)} word edits,

@@ -39,10 +39,10 @@ def render(c: Comparison, *, max_edits: int = 40) -> Group:
     parts: list[object] = []
     head = Text()
     head.append(f" {c.verdict.upper()} ", style=VERDICT_STYLE.get(c.verdict, "bold"))
-    head.append(f"  confidence {c.confidence:.2f}")
-    if c.probabilities:
-        head.append(f"  · {c.degree} derived · P(reuse) {c.probabilities.get('reuse', 0.0):.2f}")
-    head.append("\n")
+    if c.probabilities:  # the learned decision: the degree and the calibrated P(reuse)
+        head.append(f"  {c.degree} derived · P(reuse) {c.probabilities.get('reuse', 0.0):.2f}\n")
+    else:
+        head.append(f"  confidence {c.confidence:.2f}\n")
     head.append(_doc_line("a", c.a) + "\n" + _doc_line("b", c.b) + "\n")
     at = c.attribution
     if at.source:
