@@ -44,20 +44,24 @@ HANDWRITTEN_SHA256 = "6135b380321337c84da300dd43d9ed52a6a9b209b1cb61334667c15a58
 # re-measure with the command in the docstring. At bf1ea87 (the rules before it) the hand-written
 # figures were lower: overall 0.7807, partial 0.6667, summary 0.8479, case recall 0.8431, verdicts
 # 14/20, reuse precision 0.75, same-story kept apart 0 of 4, negatives with detections 4.
+# Lowered at 1a94be7 (summary 0.85 -> 0.83, partial 0.83 -> 0.64, case recall 0.86 -> 0.82): where
+# the rule filters keep passages their choice stands again, because reporting every proposed passage
+# cut PAN13 lexical plagdet 0.895 -> 0.796 (docs/benchmarks.md, METER section). Measured then:
+# overall 0.8538, summary 0.8479, partial 0.6667, case recall 0.8431 (the pre-issue-11 figures).
 # "min" keys: the figure must be >= the value; "max" keys: <= the value.
 FLOORS: dict[str, dict[str, float]] = {
     "min": {
         # hand-written set (20 pairs); measured: plagdet overall 0.8649, paraphrase 0.8570, summary
         # 0.8752, spin 0.9954, pasted 0.9403, partial 0.8576, excerpt 0.0 (both reworded excerpts
         # missed); case recall 0.8824; verdicts 16/20; reuse precision 12/13, recall 12/14
-        "handwritten.plagdet.overall": 0.84,
+        "handwritten.plagdet.overall": 0.83,
         "handwritten.plagdet.paraphrase": 0.83,
-        "handwritten.plagdet.summary": 0.85,
+        "handwritten.plagdet.summary": 0.83,
         "handwritten.plagdet.spin": 0.97,
         "handwritten.plagdet.pasted": 0.92,
-        "handwritten.plagdet.partial": 0.83,
+        "handwritten.plagdet.partial": 0.64,
         "handwritten.plagdet.excerpt": 0.0,
-        "handwritten.case_recall": 0.86,
+        "handwritten.case_recall": 0.82,
         "handwritten.verdicts_accepted": 0.78,
         "handwritten.reuse_precision": 0.9,
         "handwritten.reuse_recall": 0.83,
