@@ -47,7 +47,7 @@ import numpy as np
 
 from retold.config import Settings
 from retold.corpus_graph import PairLink, PassageClaim, assign_passages
-from retold.embed import Embedder, get_embedder
+from retold.embed import CachedEmbedder, Embedder, get_embedder
 from retold.errors import InputError
 from retold.fingerprint import MinHasher, fingerprint_text
 from retold.ingest import unencodable
@@ -112,28 +112,8 @@ def lead_text(doc: Document, *, words: int = LEAD_WORDS) -> str:
     return body
 
 
-class CachingEmbedder:
-    """Wraps an embedder; each distinct sentence is encoded once per process (misses in one batch)."""
-
-    def __init__(self, inner: Embedder, *, max_items: int = 500_000) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dim = inner.dim
-        self.max_items = max_items
-        self._cache: dict[str, np.ndarray] = {}
-        self.encoded = 0
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            if len(self._cache) + len(missing) > self.max_items:
-                self._cache.clear()
-            for t, v in zip(missing, self.inner.encode(missing), strict=True):
-                self._cache[t] = v
-            self.encoded += len(missing)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+# One sentence-vector cache for the library (retold.embed); the old name stays for callers.
+CachingEmbedder = CachedEmbedder
 
 
 def doc_embedder(settings: Settings) -> Embedder:
@@ -527,7 +507,8 @@ class Corpus:
         self.store = store
         self.settings = settings
         base = detector or Detector(settings)
-        self.embedder = CachingEmbedder(base.embedder) if settings.match.semantic else base.embedder
+        inner = base.embedder.inner if isinstance(base.embedder, CachedEmbedder) else base.embedder
+        self.embedder = CachedEmbedder(inner, max_items=500_000) if settings.match.semantic else base.embedder
         self.detector = Detector(settings, embedder=self.embedder)
         self._prepared: OrderedDict[int, Prepared] = OrderedDict()
         self._ann: AnnIndex | None = None
