@@ -76,6 +76,7 @@ def alignment_evidence(
     kept: set[tuple[tuple[int, ...], tuple[int, ...]]],
     *,
     rule_reuse: bool,
+    mask: Sequence[bool] | None = None,
 ) -> dict[str, float]:
     """Evidence from the aligned groups, taken on the shorter document (by tokens).
 
@@ -97,7 +98,8 @@ def alignment_evidence(
     kept_s = {i for d in details if (d.pair.a, d.pair.b) in kept for i in side(d, True)}
     strong_s = {i for d in details if d.type in ("verbatim", "near-verbatim", "spun") for i in side(d, True)}
     loose_s = all_s - strong_s
-    mask = quoted_mask(fs)
+    if mask is None:
+        mask = quoted_mask(fs)
     in_aligned: list[bool] = [k in all_s for k, toks in enumerate(fs.keys) for _ in toks]
     narr = [a for a, q in zip(in_aligned, mask, strict=True) if not q]
     quote = [a for a, q in zip(in_aligned, mask, strict=True) if q]
@@ -130,8 +132,11 @@ def pair_evidence(
     rule_reuse: bool,
 ) -> dict[str, float]:
     """Every feature of :data:`FEATURES` for one pair."""
-    out = shared_sequences(fa, fb)
-    out.update(alignment_evidence(fa, fb, details, kept, rule_reuse=rule_reuse))
+    # Both halves read the quotes of the shorter side (by tokens; ties go to a): find them once.
+    short = fa if sum(map(len, fa.keys)) <= sum(map(len, fb.keys)) else fb
+    mask = quoted_mask(short)
+    out = shared_sequences(fa, fb, mask=mask)
+    out.update(alignment_evidence(fa, fb, details, kept, rule_reuse=rule_reuse, mask=mask))
     return {k: float(out[k]) for k in FEATURES}
 
 

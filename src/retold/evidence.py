@@ -162,19 +162,21 @@ def _novel_facts(short: DocFeatures, long_: DocFeatures) -> tuple[float, float]:
     return (new_names / names if names else 0.0, new_numbers / numbers if numbers else 0.0)
 
 
-def shared_sequences(fa: DocFeatures, fb: DocFeatures) -> dict[str, float]:
+def shared_sequences(fa: DocFeatures, fb: DocFeatures, *, mask: Sequence[bool] | None = None) -> dict[str, float]:
     """Word-sequence evidence of the shorter document against the longer one.
 
     ``cov{n}``: share of the shorter side's tokens inside an n-word sequence found in the longer;
     ``narr_cov{n}`` / ``quote_cov{n}``: the same over narrative / quoted tokens only;
     ``long_cov5``: share of the longer side so covered (how much of it was taken);
     ``narr_run``: log2(1 + longest covered narrative run, in words);
-    ``quoted_share``: share of the shorter side's tokens that are quoted.
+    ``quoted_share``: share of the shorter side's tokens that are quoted. ``mask`` is
+    :func:`quoted_mask` of the shorter side, when the caller has it already.
     """
     ka, kb = _flat_keys(fa), _flat_keys(fb)
     short, long_ = (fa, fb) if len(ka) <= len(kb) else (fb, fa)
     ks, kl = (ka, kb) if short is fa else (kb, ka)
-    mask = quoted_mask(short)
+    if mask is None:
+        mask = quoted_mask(short)
     out: dict[str, float] = {}
     for n in NGRAM_SIZES:
         cov = _covered(ks, _grams(kl, n), n)

@@ -36,6 +36,7 @@ from retold.types import (
     Passage,
     RejectedPassage,
     Segmented,
+    SentencePair,
     Span,
     Verdict,
 )
@@ -161,16 +162,11 @@ class Detector:
         inserted = _inserted_blocks(passages, a.features, b.features, t)
         evident |= inserted
         survivors = _drop_scattered_weak(passages, a.features.n, b.features.n, evident, t)
-        rejected.update({k: "scattered-weak" for k, p in enumerate(proposed) if k not in rejected and p not in survivors})
+        alive = {id(p) for p in survivors}  # the filter returns the same objects: no deep compares
+        rejected.update({k: "scattered-weak" for k, p in enumerate(proposed) if k not in rejected and id(p) not in alive})
         passages = survivors
         related = len(passages) < before_weak_rule  # scattered similar sentences: the same story
-        kept = {(pp.a, pp.b) for p in passages for pp in p.pairs}
-        matched_a = {i for p in pairs if (p.a, p.b) in kept for i in p.a}
-        matched_b = {j for p in pairs if (p.a, p.b) in kept for j in p.b}
-        reuse_a = reuse_share(a.features, matched_a)
-        reuse_b = reuse_share(b.features, matched_b)
-        dropped = unmatched_runs(a.features, matched_a) if passages else []
-        added = unmatched_runs(b.features, matched_b) if passages else []
+        kept, reuse_a, reuse_b, dropped, added = _coverage(passages, pairs, a.features, b.features)
         t2 = time.perf_counter()
         verdict, confidence = _verdict(passages, reuse_a, reuse_b, a.features, b.features, s, related=related)
         degree: Degree = "not"
@@ -195,13 +191,7 @@ class Detector:
                     # plagdet 0.895 -> 0.796 with scattered one-sentence detections.)
                     passages = candidates
                     rejected = {k: why for k, why in rejected.items() if why == "too-short"}
-                    kept = {(pp.a, pp.b) for p in passages for pp in p.pairs}
-                    matched_a = {i for p in pairs if (p.a, p.b) in kept for i in p.a}
-                    matched_b = {j for p in pairs if (p.a, p.b) in kept for j in p.b}
-                    reuse_a = reuse_share(a.features, matched_a)
-                    reuse_b = reuse_share(b.features, matched_b)
-                    dropped = unmatched_runs(a.features, matched_a)
-                    added = unmatched_runs(b.features, matched_b)
+                    kept, reuse_a, reuse_b, dropped, added = _coverage(passages, pairs, a.features, b.features)
                 degree = decision.degree
                 verdict = "copy" if degree == "wholly" else "partial-reuse"
                 confidence = round(decision.probability, 4)
@@ -258,6 +248,18 @@ class Detector:
             features=evidence,
             truncated=tuple(side for side, p in (("a", a), ("b", b)) if p.truncated),  # type: ignore[misc]
         )
+
+
+def _coverage(
+    passages: list[Passage], pairs: list[SentencePair], fa: DocFeatures, fb: DocFeatures
+) -> tuple[set[tuple[tuple[int, ...], tuple[int, ...]]], float, float, list[Span], list[Span]]:
+    """The groups ``passages`` keep, each side's reused share, and a's dropped / b's added runs."""
+    kept = {(pp.a, pp.b) for p in passages for pp in p.pairs}
+    matched_a = {i for p in pairs if (p.a, p.b) in kept for i in p.a}
+    matched_b = {j for p in pairs if (p.a, p.b) in kept for j in p.b}
+    dropped = unmatched_runs(fa, matched_a) if passages else []
+    added = unmatched_runs(fb, matched_b) if passages else []
+    return kept, reuse_share(fa, matched_a), reuse_share(fb, matched_b), dropped, added
 
 
 def _inserted_blocks(
