@@ -128,14 +128,14 @@ SYNTH_KINDS = ("spin", "summary", "edits", "typography", "dropped", "rewrite")
 
 
 def build_synth_set(corpus: dict[str, str], *, per_kind: int, seed: int) -> list[dict[str, Any]]:
-    """Copies from ``retold.synth`` (issue 3's generator: WordNet spin, summaries, copy edits).
+    """Copies from ``retold.synth.copies`` (issue 3's generator: WordNet spin, summaries, copy edits).
 
     Optional and defensive: that module is someone else's and may change; when its API does not
     fit, this says so and returns nothing instead of failing the bench.
     """
     try:
         from retold import synth
-        from retold.wordnet import WordNet
+        from retold.synth.wordnet import WordNet
 
         thesaurus = WordNet.open()
     except Exception as exc:  # any failure means: skip the optional part
@@ -305,7 +305,7 @@ def main() -> int:
     ap.add_argument("--per-kind", type=int, default=6, help="generated copies per rewrite kind")
     ap.add_argument("--negatives", type=int, default=200, help="random same-topic pairs")
     ap.add_argument("--seed", type=int, default=2)
-    ap.add_argument("--synth", type=int, default=0, help="also N copies per kind from retold.synth (issue 3)")
+    ap.add_argument("--synth", type=int, default=0, help="also N copies per kind from retold.synth.copies (issue 3)")
     ap.add_argument("--lexical-only", action="store_true", help='match={"semantic": False}')
     ap.add_argument("--details", type=Path, help="write per-pair results (with text snippets) here")
     args = ap.parse_args()

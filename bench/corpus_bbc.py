@@ -3,7 +3,7 @@
     .venv/bin/python bench/corpus_bbc.py [--embedder minilm|hash] [--copies 300] [--queries 100]
 
 Steps (each timed): ``retold add`` of the BBC folder in a subprocess (start-up, model load and
-document vectors included); the 300 derived copies from ``retold.synth.generate`` added through
+document vectors included); the 300 derived copies from ``retold.synth.copies.generate`` added through
 the library; ``Corpus.scan()`` over everything; ``Corpus.query`` p50/p90 for sampled articles.
 Then recall per obfuscation, the 98 exact-duplicate groups, and false pairs: a found pair outside
 the gold counts as real reuse only when shared 8-word sequences cover 20% of the shorter article
@@ -93,12 +93,12 @@ def main() -> int:
         return 0
 
     from retold.config import Settings
-    from retold.corpus import Corpus, add_documents
+    from retold.corpus.archive import Corpus, add_documents
     from retold.store import Store
-    from retold.synth import generate, ngrams
-    from retold.synth_io import read_articles
+    from retold.synth.copies import generate, ngrams
+    from retold.synth.io import read_articles
+    from retold.synth.wordnet import WordNet
     from retold.types import Document
-    from retold.wordnet import WordNet
 
     settings = Settings().replace(embed={"backend": args.embedder})
     articles = read_articles(DATA)

@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+from retold.candidates.fingerprint import MinHasher, shingle_hashes, tokens
+from retold.candidates.lsh import band_keys, candidate_pairs
 from retold.config import FingerprintSettings
-from retold.fingerprint import MinHasher, shingle_hashes, tokens
-from retold.lsh import band_keys, candidate_pairs
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "bbc-news"
 
@@ -64,7 +64,7 @@ def main() -> int:
         lsh.query(m)
     ds_q = (time.perf_counter() - q0) / min(500, len(mhs))
 
-    from retold.lsh import LSHIndex
+    from retold.candidates.lsh import LSHIndex
 
     keys = band_keys(sigs, bands=fp.bands, rows=fp.rows)
     idx = LSHIndex(bands=fp.bands, rows=fp.rows)

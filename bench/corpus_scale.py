@@ -71,7 +71,7 @@ def _copies_of(store, k: int, seed: int):  # type: ignore[no-untyped-def]
 
 def one(n: int, copy_share: float, workdir: Path) -> dict[str, object]:
     from retold.config import Settings
-    from retold.corpus import Corpus, add_documents
+    from retold.corpus.archive import Corpus, add_documents
     from retold.store import Store
     from retold.types import Document
 

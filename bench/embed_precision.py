@@ -62,7 +62,7 @@ def main() -> int:
         return 2
     import torch
 
-    from retold.embed_model import MiniLMEmbedder, _cpu_has_bf16
+    from retold.embed.model import MiniLMEmbedder, _cpu_has_bf16
 
     texts = sample_sentences(args.sentences, args.seed)
     fp32, t32 = encode(MiniLMEmbedder(precision="fp32"), texts)

@@ -38,7 +38,7 @@ def main() -> int:
     from retold import Settings
     from retold.normalise import normalise
     from retold.pipeline import Detector
-    from retold.synth_io import read_articles
+    from retold.synth.io import read_articles
 
     t0 = time.perf_counter()
     articles = read_articles(DATA)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from retold import Settings
-from retold.training import (
+from retold.evaluate.training import (
     Example,
     bbc_same_story_pairs,
     expected_calibration_error,

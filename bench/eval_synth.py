@@ -43,10 +43,10 @@ def main() -> int:
     from retold.evaluate.pan_files import read_annotation_dir
     from retold.evaluate.plagdet import evaluate
     from retold.pipeline import Detector
-    from retold.synth import generate
-    from retold.synth_io import read_articles, write_pan
+    from retold.synth.copies import generate
+    from retold.synth.io import read_articles, write_pan
+    from retold.synth.wordnet import WordNet
     from retold.types import Document
-    from retold.wordnet import WordNet
 
     merge_gap = DEFAULT_MERGE_GAP if args.merge_gap is None else args.merge_gap
     t0 = time.perf_counter()

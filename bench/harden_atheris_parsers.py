@@ -62,7 +62,7 @@ def run_target(target: str, runs: int, out: Path, max_seconds: int) -> None:
         from retold.config import IngestSettings
         from retold.errors import InputError
         from retold.ingest import parse_text
-        from retold.ingest_corpus import iter_records
+        from retold.ingest.corpus import iter_records
         from retold.normalise import normalise
         from retold.segment import segment
 

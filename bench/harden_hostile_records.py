@@ -167,8 +167,8 @@ def write_corpus(root: Path, n: int, seed: int) -> tuple[int, set[str]]:
 
 def bench_add(n: int, seed: int) -> bool:
     from retold.config import Settings
-    from retold.corpus import add_documents
-    from retold.ingest_corpus import iter_records
+    from retold.corpus.archive import add_documents
+    from retold.ingest.corpus import iter_records
     from retold.pipeline import Detector
     from retold.store import Store
 

@@ -42,7 +42,7 @@ TOKEN = "load-test-token-0123456789"
 def build_store(path: Path, n_rewrites: int) -> list[str]:
     """A store of the seed pair plus shuffled/truncated rewrites (hash embedder), scanned for pairs."""
     from retold.config import Settings
-    from retold.corpus import Corpus, add_documents
+    from retold.corpus.archive import Corpus, add_documents
     from retold.ingest import parse_text
     from retold.store import Store
     from retold.types import Document

@@ -10,7 +10,7 @@ The pairs:
 
 * the seed pair in examples/;
 * bench/core_quality.py's set (per kind 2, seed 2: generated copies and bench/handwritten/),
-  its ``retold.synth`` copies (per kind 2) and 20 same-topic negatives;
+  its ``retold.synth.copies`` copies (per kind 2) and 20 same-topic negatives;
 * bench/handwritten_embedded/ (a paragraph pasted into a host) and bench/handwritten_summaries/;
 * the first 40 PAN13 no-obfuscation pairs (../shared/data/pan13-no-obfuscation).
 

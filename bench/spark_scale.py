@@ -6,7 +6,7 @@
 Each run is a child process started with PYTHONHASHSEED=0; its peak memory is the largest sum of
 the resident set sizes of the child and all its descendants (the JVM and Spark's Python workers
 included), polled from /proc every 0.2 s. Outputs of all runs are checked to be byte-identical.
-The corpus comes from ``retold.spark.generate`` (30% rewritten copies); the embedder is the hashing
+The corpus comes from ``retold.synth.corpus`` (30% rewritten copies); the embedder is the hashing
 fake unless ``--embed minilm`` (MiniLM would add ~n/140 s of document vectors on 2 cores).
 """
 
@@ -49,12 +49,12 @@ def tree_rss(pid: int) -> int:
 
 
 def child(engine: str, workers: int, corpus: str, out: str, embed: str) -> None:
-    from retold.batch import scan_corpus
+    from retold.batch.local import scan_corpus
     from retold.config import Settings
 
     settings = Settings().replace(embed={"backend": embed})
     if engine == "spark":
-        from retold.spark.engine import get_session
+        from retold.batch.spark import get_session
 
         get_session(master=f"local[{workers}]", workers=workers, conf={"spark.driver.memory": "4g"})
     s = scan_corpus(corpus, out, engine=engine, settings=settings, workers=workers)  # type: ignore[arg-type]
@@ -92,7 +92,7 @@ def main() -> int:
     ap.add_argument("--embed", choices=("hash", "minilm"), default="hash")
     ap.add_argument("--json", default=None, help="also write the results here")
     args = ap.parse_args()
-    from retold.spark.generate import generate_corpus, write_jsonl
+    from retold.synth.corpus import generate_corpus, write_jsonl
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

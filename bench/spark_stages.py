@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/spark_stages.py [--n 2000] [--workers 2] [--seed 0] [--embed hash|minilm]
 
-Generates ``--n`` articles with ``retold.spark.generate`` (30% rewritten copies, as
+Generates ``--n`` articles with ``retold.synth.corpus`` (30% rewritten copies, as
 bench/spark_scale.py), starts a Spark ``local[--workers]`` session (timed), then runs
-``retold.batch.scan_corpus(engine="spark", checkpoint_dir=...)`` and reads each stage's time from
+``retold.batch.local.scan_corpus(engine="spark", checkpoint_dir=...)`` and reads each stage's time from
 the engine's ``stage NAME done in S s`` log lines; "read + count" is what the scan spent before
 its first stage (reading the JSONL, checking records, counting). Needs pyspark and Java 17.
 """
@@ -41,9 +41,9 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     from retold import Settings
-    from retold.batch import scan_corpus
-    from retold.spark.engine import get_session
-    from retold.spark.generate import generate_corpus, write_jsonl
+    from retold.batch.local import scan_corpus
+    from retold.batch.spark import get_session
+    from retold.synth.corpus import generate_corpus, write_jsonl
 
     handler = StageTimes()
     log = logging.getLogger("retold.spark")

@@ -62,7 +62,7 @@ def _rss_mb() -> int:
 def build(n: int, embedder: str, db: Path) -> dict[str, object]:
     from corpus_scale import generate
 
-    from retold.corpus import add_documents, build_index
+    from retold.corpus.archive import add_documents, build_index
     from retold.store import Store
 
     s = _settings(embedder)

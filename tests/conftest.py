@@ -100,7 +100,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 @pytest.fixture(scope="session")
 def wordnet():
-    from retold.wordnet import WordNet
+    from retold.synth.wordnet import WordNet
 
     if not WordNet.available():
         pytest.skip("WordNet is not installed: `apt-get install wordnet-base` (make sysdeps does)")

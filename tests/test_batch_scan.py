@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retold.batch import (
+from retold.batch.local import (
     BatchOptions,
     Fingerprinter,
     cluster_lines,
@@ -18,7 +18,7 @@ from retold.batch import (
     simhash_keys,
 )
 from retold.errors import ConfigError, InputError
-from retold.spark.generate import generate_corpus, write_jsonl
+from retold.synth.corpus import generate_corpus, write_jsonl
 
 TEXT = (
     "The finance minister said on Tuesday that the new rail line would cost five billion pounds. "
@@ -185,7 +185,7 @@ def test_bucket_close_pairs_equals_pair_by_pair_cosine() -> None:
     """The matrix product only proposes: the decision has the bits of pair_cosine, also for
     pairs within float noise of the threshold."""
 
-    from retold.batch import bucket_close_pairs, pair_cosine
+    from retold.batch.local import bucket_close_pairs, pair_cosine
 
     rng = np.random.default_rng(4)
     base = rng.normal(size=(60, 32)).astype(np.float32)
@@ -205,7 +205,7 @@ def test_bucket_close_pairs_equals_pair_by_pair_cosine() -> None:
 
 
 def test_batch_options_come_from_settings() -> None:
-    from retold.configfile import load_settings
+    from retold.config.files import load_settings
 
     o = load_settings(env={"RETOLD_BATCH__MAX_BUCKET": "50", "RETOLD_BATCH__SEMANTIC": "false"}).batch
     assert isinstance(o, BatchOptions)

@@ -33,7 +33,7 @@ def test_semantic_neighbours_must_stand_out_from_the_background():
     near-duplicate stands out from the background by SEMANTIC_MIN_Z standard deviations."""
     import numpy as np
 
-    from retold.corpus import background_sample, semantic_neighbours
+    from retold.corpus.archive import background_sample, semantic_neighbours
     from retold.store.ann import AnnIndex
 
     rng = np.random.default_rng(0)

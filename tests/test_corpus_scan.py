@@ -9,8 +9,8 @@ import pytest
 
 from retold.cli import main
 from retold.config import Settings
-from retold.corpus import Corpus, add_documents, containment_pairs
-from retold.corpus_graph import PairLink, outlet_table, reprint_clusters, source_graph
+from retold.corpus.archive import Corpus, add_documents, containment_pairs
+from retold.corpus.graph import PairLink, outlet_table, reprint_clusters, source_graph
 from retold.store import Store
 from retold.types import Document
 from test_corpus_helpers import article, corpus

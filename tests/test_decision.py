@@ -12,12 +12,12 @@ import pytest
 from retold import Settings
 from retold.decision import FEATURES, DecisionModel, Logistic, load_model
 from retold.errors import ConfigError
+from retold.evaluate.training import Example, PairSpec, expected_calibration_error, extract, fit, story_folds
 from retold.evidence import quote_spans, shared_sequences
 from retold.match import featurize
 from retold.pipeline import Detector
 from retold.report.json import to_dict
 from retold.segment import segment
-from retold.training import Example, PairSpec, expected_calibration_error, extract, fit, story_folds
 from retold.types import Document
 
 HASH = Settings().replace(embed={"backend": "hash"})

@@ -20,8 +20,8 @@ from retold.evaluate.msrp import (
 )
 from retold.evaluate.pairs import confusion, parse_pairs_jsonl, report, sweep
 from retold.evaluate.pan import DETECTION, parse_xml
-from retold.synth import generate
-from retold.synth_io import read_articles, write_docs
+from retold.synth.copies import generate
+from retold.synth.io import read_articles, write_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "examples" / "corpus"

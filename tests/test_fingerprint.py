@@ -9,8 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retold.config import FingerprintSettings
-from retold.fingerprint import (
+from retold.candidates.fingerprint import (
     MAX_HASH,
     MinHasher,
     containment,
@@ -21,6 +20,7 @@ from retold.fingerprint import (
     tokens,
     winnow,
 )
+from retold.config import FingerprintSettings
 from retold.normalise import normalise
 
 VOCAB = [f"w{i}" for i in range(400)]

@@ -24,7 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from retold.config import Settings
-from retold.corpus import add_documents
+from retold.corpus.archive import add_documents
 from retold.store import Store
 from retold.types import Document
 from retold.web.app import create_app
@@ -196,13 +196,13 @@ def test_a_query_whose_lazy_write_races_a_delete_is_run_again(tmp_path: Path, mo
     # is deleted before the write, SQLite raises IntegrityError (FOREIGN KEY), which was a 500.
     # Reproduced with a real writer: another connection, on another thread, deletes a document
     # whose spans the query is about to write, after the query has checked which rows still exist.
-    import retold.corpus
+    import retold.corpus.archive
     import retold.store.sqlite as store_sqlite
 
     db = tmp_path / "race.db"
     with Store(db, settings=HASH) as st:
         add_documents(st, [Document(id=f"s{i}", text=_text(i)) for i in range(5)], settings=HASH)
-    real_query, real_put = retold.corpus.Corpus.query, store_sqlite.Store.put_sentences
+    real_query, real_put = retold.corpus.archive.Corpus.query, store_sqlite.Store.put_sentences
     calls: list[int] = []
     deleted: list[str] = []
     errors: list[BaseException] = []
@@ -225,12 +225,12 @@ def test_a_query_whose_lazy_write_races_a_delete_is_run_again(tmp_path: Path, mo
             deleted.append(victim)
         real_put(self, items)
 
-    def counted(self: retold.corpus.Corpus, doc: Document, *, top_k: int | None = None) -> object:
+    def counted(self: retold.corpus.archive.Corpus, doc: Document, *, top_k: int | None = None) -> object:
         calls.append(1)
         return real_query(self, doc, top_k=top_k)
 
     monkeypatch.setattr(store_sqlite.Store, "put_sentences", delete_then_put)
-    monkeypatch.setattr(retold.corpus.Corpus, "query", counted)
+    monkeypatch.setattr(retold.corpus.archive.Corpus, "query", counted)
     with TestClient(create_app(db)) as c:
         r = c.post("/api/query", json={"document": _text(1)})
         again = c.post("/api/query", json={"document": _text(1)})
@@ -246,7 +246,7 @@ def test_a_query_whose_lazy_write_races_a_delete_is_run_again(tmp_path: Path, mo
 def test_spans_of_a_document_deleted_before_the_flush_are_dropped(tmp_path: Path) -> None:
     # Regression: Corpus.flush kept the sentence spans of a document deleted since it was prepared,
     # so that flush and every later one failed with IntegrityError (FOREIGN KEY constraint failed).
-    from retold.corpus import Corpus
+    from retold.corpus.archive import Corpus
 
     with Store(tmp_path / "flush.db", settings=HASH) as st:
         add_documents(st, [Document(id=f"s{i}", text=_text(i)) for i in range(6)], settings=HASH)

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from retold.config import IngestSettings, Settings
 from retold.errors import InputError
 from retold.ingest import parse_text, read_document
-from retold.ingest_corpus import Record, iter_records
+from retold.ingest.corpus import Record, iter_records
 from retold.normalise import normalise
 from retold.pipeline import Detector
 from retold.segment import segment

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from retold.config import Settings
-from retold.corpus import add_documents
-from retold.ingest_corpus import iter_records, max_record_bytes
+from retold.corpus.archive import add_documents
+from retold.ingest.corpus import iter_records, max_record_bytes
 from retold.store import Store
 from retold.types import Document
 

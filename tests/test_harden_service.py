@@ -201,7 +201,7 @@ def test_connections_that_never_send_their_headers_are_closed() -> None:
 
 
 def test_health_does_not_show_the_store_path(tmp_path: Path) -> None:
-    from retold.corpus import add_documents
+    from retold.corpus.archive import add_documents
     from retold.store import Store
 
     db = tmp_path / "private-dir" / "s.db"

@@ -10,7 +10,7 @@ import pytest
 
 from retold.config import IngestSettings
 from retold.errors import InputError
-from retold.ingest_corpus import FieldMap, iter_files, iter_records, kind_of
+from retold.ingest.corpus import FieldMap, iter_files, iter_records, kind_of
 
 ARTICLE = "<p>{}</p>".format(" ".join(["The minister said the plan would cost five billion pounds."] * 6))
 HTML = (

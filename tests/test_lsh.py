@@ -8,8 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from retold.fingerprint import MinHasher, estimate_jaccard, shingle_hashes
-from retold.lsh import LSHIndex, band_keys, candidate_pairs, hit_probability
+from retold.candidates.fingerprint import MinHasher, estimate_jaccard, shingle_hashes
+from retold.candidates.lsh import LSHIndex, band_keys, candidate_pairs, hit_probability
 
 VOCAB = [f"w{i}" for i in range(2000)]
 

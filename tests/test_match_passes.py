@@ -14,7 +14,7 @@ import pytest
 
 from retold import Settings, compare
 from retold.config import MatchSettings, MatchTuning
-from retold.configfile import load_settings
+from retold.config.files import load_settings
 from retold.embed import HashEmbedder
 from retold.errors import ConfigError
 from retold.match import PASSES, Alignment, featurize, match_sentences, without

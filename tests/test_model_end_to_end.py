@@ -73,7 +73,7 @@ def docs() -> list[Document]:
 
 @pytest.fixture(scope="module")
 def lead_vectors(settings, docs) -> dict[str, np.ndarray]:
-    from retold.corpus import doc_embedder, lead_text
+    from retold.corpus.archive import doc_embedder, lead_text
 
     v = np.asarray(doc_embedder(settings).encode([lead_text(d) for d in docs]))
     return {d.id: v[i] for i, d in enumerate(docs)}
@@ -81,7 +81,7 @@ def lead_vectors(settings, docs) -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def store_scan(settings, docs, tmp_path_factory):
-    from retold.corpus import Corpus, add_documents
+    from retold.corpus.archive import Corpus, add_documents
     from retold.store import Store
 
     path = tmp_path_factory.mktemp("e2e") / "news.db"
@@ -94,7 +94,7 @@ def store_scan(settings, docs, tmp_path_factory):
 
 def test_the_lead_cosine_floor_and_z_test_separate_copies_from_other_stories(lead_vectors) -> None:
     """SEMANTIC_MIN['minilm'] (0.75) and SEMANTIC_MIN_Z (5.0) were tuned on BBC leads."""
-    from retold.corpus import SEMANTIC_MIN, SEMANTIC_MIN_Z
+    from retold.corpus.archive import SEMANTIC_MIN, SEMANTIC_MIN_Z
 
     floor = SEMANTIC_MIN["minilm"]
     ids = list(lead_vectors)
@@ -131,7 +131,7 @@ def test_store_scan_finds_every_rewrite_through_the_model(store_scan) -> None:
 
 
 def test_store_query_names_the_source_of_a_spun_copy(store_scan, settings) -> None:
-    from retold.corpus import Corpus
+    from retold.corpus.archive import Corpus
     from retold.store import Store
 
     path, _ = store_scan
@@ -149,7 +149,7 @@ def test_store_query_names_the_source_of_a_spun_copy(store_scan, settings) -> No
 def test_batch_scan_with_the_model_keeps_what_passes_its_document_cosine(settings, docs, tmp_path) -> None:
     """The batch scan's semantic channel takes pairs at document cosine >= batch.semantic_threshold
     (0.8, tuned for MiniLM): every rewrite above it must come out, and what it misses must be under it."""
-    from retold.batch import scan_corpus
+    from retold.batch.local import scan_corpus
 
     src = tmp_path / "news.jsonl"
     src.write_text("".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in docs), encoding="utf-8")
@@ -159,7 +159,7 @@ def test_batch_scan_with_the_model_keeps_what_passes_its_document_cosine(setting
         frozenset((r["a"], r["b"])) for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())
     }
     assert summary.documents == len(docs) and summary.reuse_pairs == len(found)
-    # the batch's document vector: MiniLM over the first doc_chars characters (retold.batch)
+    # the batch's document vector: MiniLM over the first doc_chars characters (retold.batch.local)
     from retold.embed import get_embedder
 
     by_id = {d.id: d for d in docs}

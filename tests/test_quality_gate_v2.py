@@ -187,9 +187,9 @@ def measure_handwritten(settings) -> tuple[dict[str, float], list[str]]:  # type
 
 
 def generated_set(thesaurus=None):  # type: ignore[no-untyped-def]
-    from retold.synth import generate
-    from retold.synth_io import read_articles
-    from retold.wordnet import WordNet
+    from retold.synth.copies import generate
+    from retold.synth.io import read_articles
+    from retold.synth.wordnet import WordNet
 
     articles = read_articles(ROOT / "examples" / "corpus")
     thesaurus = thesaurus or WordNet.open()
@@ -283,7 +283,7 @@ def generated(wordnet):
 
 def test_the_generated_set_is_the_pinned_one(generated):
     assert generated.digest() == GENERATED["sha256"], (
-        "the generated gate set changed (examples/corpus, retold.synth or WordNet data were edited): "
+        "the generated gate set changed (examples/corpus, retold.synth.copies or WordNet data were edited): "
         "if on purpose, re-measure and update sha256 in tests/fixtures/quality/gate.json and FLOORS"
     )
 

@@ -79,7 +79,7 @@ def test_unrelated_article_shares_nothing(settings):
 def test_token_vectors_are_unit_length_without_special_tokens() -> None:
     import numpy as np
 
-    from retold.embed_model import MiniLMEmbedder
+    from retold.embed.model import MiniLMEmbedder
 
     emb = MiniLMEmbedder()
     texts = ["The bridge will close for six months.", "Shops fear losing trade."]
@@ -96,7 +96,7 @@ def test_bfloat16_vectors_agree_with_float32() -> None:
     """precision="bf16" (chosen automatically where the CPU has it) must not move similarities."""
     import numpy as np
 
-    from retold.embed_model import MiniLMEmbedder
+    from retold.embed.model import MiniLMEmbedder
 
     texts = [p.strip() for p in PARAPHRASE.split("\n\n")] + [p.strip() for p in SOURCE.split("\n\n")]
     fp32, bf16 = MiniLMEmbedder(precision="fp32"), MiniLMEmbedder(precision="bf16")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retold.corpus_graph import PairLink, PassageClaim, assign_passages, siblings, source_graph
+from retold.corpus.graph import PairLink, PassageClaim, assign_passages, siblings, source_graph
 
 
 def test_two_rewrites_of_one_wire_story_are_siblings_not_copier_and_copied() -> None:

@@ -6,7 +6,7 @@ import json
 
 from retold.cli import main
 from retold.config import Settings
-from retold.corpus import Corpus, add_documents
+from retold.corpus.archive import Corpus, add_documents
 from retold.store import Store
 from test_corpus_helpers import corpus
 

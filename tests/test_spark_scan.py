@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from retold.batch import scan_corpus
-from retold.spark.generate import generate_corpus, write_jsonl
+from retold.batch.local import scan_corpus
+from retold.synth.corpus import generate_corpus, write_jsonl
 
 pytestmark = pytest.mark.spark
 
@@ -33,7 +33,7 @@ def spark():
     pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'retold[spark]'")
     if shutil.which("java") is None and not __import__("os").environ.get("JAVA_HOME"):
         pytest.skip("Spark tests need Java 17 (no java on PATH and no JAVA_HOME)")
-    from retold.spark.engine import get_session
+    from retold.batch.spark import get_session
 
     session = get_session(master="local[2]", conf={"spark.sql.shuffle.partitions": "2"})
     session.sparkContext.setLogLevel("ERROR")

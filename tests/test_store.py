@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from retold.config import Settings
-from retold.corpus import index_records
+from retold.corpus.archive import index_records
 from retold.errors import NotFoundError, SettingsMismatchError, StoreError
 from retold.store import SCHEMA_VERSION, Store, settings_for_store
 from retold.store.ann import AnnIndex

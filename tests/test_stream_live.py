@@ -4,7 +4,7 @@ answers equal a fresh Corpus over the same store."""
 from __future__ import annotations
 
 from retold.config import Settings
-from retold.corpus import Corpus, add_documents
+from retold.corpus.archive import Corpus, add_documents
 from retold.store import Store
 from retold.stream import LiveCorpus
 from retold.types import Document

@@ -243,7 +243,7 @@ def test_host_interval_and_crawl_delay():
 
 
 def test_stream_settings_layers_and_digest(tmp_path):
-    from retold.configfile import load_settings
+    from retold.config.files import load_settings
     from retold.errors import ConfigError
 
     f = tmp_path / "r.toml"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from retold.evaluate.pan import TRUTH, parse_xml
-from retold.synth import NEGATIVE, OBFUSCATIONS, Article, derive, generate, ngrams
-from retold.synth_io import article_from_text, read_articles, write_docs, write_pan
-from retold.wordnet import WordNet
+from retold.synth.copies import NEGATIVE, OBFUSCATIONS, Article, derive, generate, ngrams
+from retold.synth.io import article_from_text, read_articles, write_docs, write_pan
+from retold.synth.wordnet import WordNet
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "examples" / "corpus"

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from retold.cli import main
 from retold.config import Settings
-from retold.corpus import add_documents
+from retold.corpus.archive import add_documents
 from retold.store import Store
 from retold.types import Document
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from retold.config import Settings
-from retold.corpus import Corpus, add_documents
+from retold.corpus.archive import Corpus, add_documents
 from retold.errors import SettingsMismatchError
 from retold.ingest import parse_text
 from retold.store import Store
@@ -130,15 +130,15 @@ def test_a_query_raced_by_a_write_is_run_again(db: Path, tmp_path: Path, monkeyp
     the one moment that loses (the candidate's old rowid is gone), and the service must notice
     that the store moved and run the query again.
     """
-    import retold.corpus
+    import retold.corpus.archive
 
     path = tmp_path / "race.db"
     path.write_bytes(db.read_bytes())
-    real_prepare, real_query = retold.corpus.Corpus._prepare, retold.corpus.Corpus.query
+    real_prepare, real_query = retold.corpus.archive.Corpus._prepare, retold.corpus.archive.Corpus.query
     replaced: list[str] = []
     queries: list[int] = []
 
-    def replace_then_prepare(self: retold.corpus.Corpus, rowid: int, doc: Document | None = None) -> object:
+    def replace_then_prepare(self: retold.corpus.archive.Corpus, rowid: int, doc: Document | None = None) -> object:
         if doc is None and not replaced:
             victim = self.store.get_by_rowid([rowid])[rowid]
 
@@ -150,12 +150,12 @@ def test_a_query_raced_by_a_write_is_run_again(db: Path, tmp_path: Path, monkeyp
             replaced.append(victim.id)
         return real_prepare(self, rowid, doc)
 
-    def counted(self: retold.corpus.Corpus, doc: Document, *, top_k: int | None = None) -> object:
+    def counted(self: retold.corpus.archive.Corpus, doc: Document, *, top_k: int | None = None) -> object:
         queries.append(1)
         return real_query(self, doc, top_k=top_k)
 
-    monkeypatch.setattr(retold.corpus.Corpus, "_prepare", replace_then_prepare)
-    monkeypatch.setattr(retold.corpus.Corpus, "query", counted)
+    monkeypatch.setattr(retold.corpus.archive.Corpus, "_prepare", replace_then_prepare)
+    monkeypatch.setattr(retold.corpus.archive.Corpus, "query", counted)
     with TestClient(create_app(path)) as c:
         r = c.post("/api/query", json={"document": SEED_B})
     assert r.status_code == 200, r.text

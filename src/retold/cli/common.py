@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from retold.config import Settings
-from retold.configfile import load_settings
+from retold.config.files import load_settings
 from retold.errors import DocumentTooLargeError, InputError
 from retold.ingest import decode_bytes, document_from_mapping, json_problem, parse_text, read_document
 from retold.types import Document

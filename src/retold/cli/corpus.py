@@ -1,7 +1,7 @@
 """Corpus commands: ``add``, ``index``, ``query``, ``scan``, ``show``, ``stats``, ``delete``.
 
 Each parses its options, opens the store with the right settings, calls one function of
-:mod:`retold.corpus` and prints. Data goes to stdout; progress bars (on a terminal only) and
+:mod:`retold.corpus.archive` and prints. Data goes to stdout; progress bars (on a terminal only) and
 rejected records go to stderr.
 
 Settings: a command given neither ``--config`` nor ``--embedder`` uses the signature settings the
@@ -98,8 +98,8 @@ def add(db: str, files: tuple[str, ...], id_field: str, text_field: str, date_fi
     Re-adding a record with the same content does nothing; with the same id and new content it
     replaces the stored one. Bad records are reported on stderr and skipped.
     """
-    from retold.corpus import add_documents
-    from retold.ingest_corpus import FieldMap
+    from retold.corpus.archive import add_documents
+    from retold.ingest.corpus import FieldMap
     from retold.store import Store
 
     settings = _settings(db, config_path, embedder, lexical_only)
@@ -128,7 +128,7 @@ def add(db: str, files: tuple[str, ...], id_field: str, text_field: str, date_fi
 def index(db: str, sentence_vectors: bool, as_json: bool, config_path: str | None, embedder: str | None,
           lexical_only: bool) -> None:
     """Build or refresh the candidate indexes of DB (document vectors and the ANN index)."""
-    from retold.corpus import build_index
+    from retold.corpus.archive import build_index
     from retold.store import Store
 
     settings = _settings(db, config_path, embedder, lexical_only)
@@ -156,7 +156,7 @@ def index(db: str, sentence_vectors: bool, as_json: bool, config_path: str | Non
 def query(db: str, file: str, top_k: int | None, include_all: bool, jsonl: bool, fmt: str,
           encoding: str | None, config_path: str | None, embedder: str | None, lexical_only: bool) -> None:
     """Find the sources and copies of FILE (or - for stdin) in DB, best first, with compare results."""
-    from retold.corpus import Corpus
+    from retold.corpus.archive import Corpus
     from retold.store import Store
 
     settings = _settings(db, config_path, embedder, lexical_only)
@@ -237,8 +237,8 @@ def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fm
     if not Path(db).exists():
         raise StoreError(f"no store at {db}; create one with `retold add {db} FILES…`")
     fmt = fmt or ("jsonl" if jsonl else "csv" if as_csv else "json")
-    from retold.corpus import Corpus
-    from retold.corpus_graph import outlet_table, reprint_clusters, siblings, source_graph
+    from retold.corpus.archive import Corpus
+    from retold.corpus.graph import outlet_table, reprint_clusters, siblings, source_graph
     from retold.store import Store
 
     settings = _settings(db, config_path, embedder, lexical_only)
@@ -307,7 +307,7 @@ def _write_parquet(path: str, rows: list[dict[str, Any]]) -> None:
 def _mark_primary_passages(rows: list[dict[str, Any]]) -> None:
     """One passage, one source: where a copy's passage is found in several of its sources, the
     best one holds it (``primary``), the others list it as secondary (``also_in``)."""
-    from retold.corpus_graph import PassageClaim, assign_passages
+    from retold.corpus.graph import PassageClaim, assign_passages
 
     by_copy: dict[str, list[tuple[PassageClaim, dict[str, Any]]]] = {}
     for r in rows:

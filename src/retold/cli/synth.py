@@ -44,9 +44,9 @@ def synth(
     Writes OUT/src, OUT/susp, OUT/truth, OUT/pairs and OUT/pairs.jsonl (with --demo: OUT/docs
     instead of src and susp). Prints the manifest (counts and the set's sha256) as JSON.
     """
-    from retold.synth import OBFUSCATIONS, generate
-    from retold.synth_io import demo_corpus_dir, read_articles, write_docs, write_pan
-    from retold.wordnet import WordNet
+    from retold.synth.copies import OBFUSCATIONS, generate
+    from retold.synth.io import demo_corpus_dir, read_articles, write_docs, write_pan
+    from retold.synth.wordnet import WordNet
 
     if demo and corpus:
         raise InputError("give either CORPUS or --demo, not both")

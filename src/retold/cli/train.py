@@ -44,7 +44,7 @@ def train(
     Every pair is compared once (features cached in --cache); the same data and settings give
     the same file, byte for byte. The file records the data digest and this command.
     """
-    from retold.training import train_model
+    from retold.evaluate.training import train_model
 
     settings = build_settings(config_path, embedder, lexical_only)
     argv = ["retold", "train", *sys.argv[2:]] if len(sys.argv) > 1 and sys.argv[1] == "train" else ["retold", "train"]

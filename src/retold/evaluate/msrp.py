@@ -114,7 +114,7 @@ def _rarity(w: str) -> float:
 
 
 def _surface(p: MsrpPair) -> list[float]:
-    from retold.synth_text import _STOP
+    from retold.synth.text import _STOP
 
     f = sentence_features(p.a, p.b)
     na, nb = set(_NUM.findall(p.a)), set(_NUM.findall(p.b))

@@ -1,9 +1,8 @@
-"""The Spark backend of the batch scan: the same kernels as :mod:`retold.batch` on DataFrames.
+"""Compatibility path: the Spark engine now lives in :mod:`retold.batch.spark`.
 
-``python -m retold.spark CORPUS OUT.jsonl`` (or ``spark-submit -m``-style through
-``spark-submit $(python -c 'import retold.spark.__main__ as m; print(m.__file__)') …``) runs
-:func:`retold.batch.scan_corpus` with ``engine="spark"``. Importing this package does not import
-pyspark; :mod:`retold.spark.engine` does. See ``docs/spark.md``.
+``python -m retold.spark CORPUS OUT.jsonl`` and ``spark-submit`` of this package's ``__main__.py``
+keep working (both are documented in ``docs/spark.md`` and used by scripts in the field); new code
+imports :mod:`retold.batch`. Importing this package does not import pyspark.
 """
 
 from __future__ import annotations

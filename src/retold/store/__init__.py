@@ -2,7 +2,7 @@
 one SQLite file (:class:`Store`), plus the ANN index over document vectors (:mod:`retold.store.ann`).
 
 This package is an edge: it does file I/O. The kernels it stores come from the core
-(:mod:`retold.fingerprint`, :mod:`retold.lsh`).
+(:mod:`retold.candidates.fingerprint`, :mod:`retold.candidates.lsh`).
 """
 
 from __future__ import annotations

@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from retold.candidates.fingerprint import WINNOW_WINDOW
 from retold.config import Settings
 from retold.errors import NotFoundError, SettingsMismatchError, StoreError
-from retold.fingerprint import WINNOW_WINDOW
 from retold.store.schema import MIGRATIONS, SCHEMA_VERSION
 from retold.types import Document, Span
 
-# How document vectors are made (see retold.corpus); part of what a store refuses to mix.
+# How document vectors are made (see retold.corpus.archive); part of what a store refuses to mix.
 DOC_VECTOR_RECIPE = "lead-64wp"
 
 

@@ -1,6 +1,6 @@
 """Incremental add and query: one article at a time, against everything stored before it.
 
-:class:`LiveCorpus` keeps one :class:`~retold.corpus.Corpus` (its prepared-document cache, its
+:class:`LiveCorpus` keeps one :class:`~retold.corpus.archive.Corpus` (its prepared-document cache, its
 sentence-vector cache) for as long as only it writes to the store, and updates the ANN index of
 document vectors in place: the new vector goes into growable arrays and, with faiss, into the
 same flat or HNSW index (``index.add``), so an article costs one lead embedding and one insert,
@@ -31,7 +31,7 @@ from collections.abc import Callable
 import numpy as np
 
 from retold.config import Settings
-from retold.corpus import (
+from retold.corpus.archive import (
     BACKGROUND_MIN_DOCS,
     CachingEmbedder,
     Corpus,

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from retold.corpus import QueryResult
+from retold.corpus.archive import QueryResult
 from retold.normalise import fold_typography
 from retold.report.json import document_to_dict
 from retold.types import Comparison, Document

@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from retold.config import Settings
 from retold.errors import FetchError, InputError
-from retold.ingest_corpus import iter_files, iter_records
+from retold.ingest.corpus import iter_files, iter_records
 from retold.report.json import document_to_dict
 from retold.stream.feeds import Feed, parse_feed
 from retold.stream.http import Fetcher, FetchResult

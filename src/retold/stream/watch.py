@@ -3,7 +3,7 @@
 One article, in order (each step's failure is reported on stderr and never stops the loop):
 
 1. fetch the page (feed items; robots.txt asked first) with the feed entry's date, outlet and URL;
-2. extract text, title and date with trafilatura (:func:`retold.ingest_corpus.html_document`);
+2. extract text, title and date with trafilatura (:func:`retold.ingest.corpus.html_document`);
 3. drop duplicates: a URL or GUID already stored, or the same text (SHA-256 of its normalised
    words) from the same outlet — one story under a second address. The same text from *another*
    outlet is not dropped: that is a verbatim copy, what retold is for;
@@ -34,7 +34,7 @@ from typing import IO, Any
 from retold.config import Settings
 from retold.errors import FetchError, InputError
 from retold.ingest import decode_bytes, document_from_mapping, parse_text
-from retold.ingest_corpus import html_document
+from retold.ingest.corpus import html_document
 from retold.store import Store
 from retold.stream.http import Fetcher
 from retold.stream.live import LiveCorpus

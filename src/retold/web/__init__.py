@@ -7,7 +7,7 @@ Layout::
       schemas.py    request bodies (pydantic), turned into Documents
       limits.py     ASGI middleware: body size (413), body read timeout (408), security headers
       workers.py    CPU work off the event loop: bounded thread pools, timeouts, load shedding
-      corpus.py     the one adapter between the service and retold.store / retold.corpus
+      corpus.py     the one adapter between the service and retold.store / retold.corpus.archive
       static/       index.html, app.js, style.css, docs.html, docs.js (no CDN, works offline)
 
 FastAPI is imported only here and in ``retold serve``; the core never imports this package.

@@ -3,7 +3,7 @@
 Two implementations:
 
 * :class:`StoreCorpus` — the SQLite store of ``retold add`` (:mod:`retold.store`, queried with
-  :class:`retold.corpus.Corpus`); one connection per thread, writes on the service's single
+  :class:`retold.corpus.archive.Corpus`); one connection per thread, writes on the service's single
   writer thread, readers carry on (WAL);
 * :class:`MemoryCorpus` — documents in a dict, compared by brute force; for tests and tiny demos,
   and an oracle for what the store should answer.
@@ -14,7 +14,7 @@ Answers are plain JSON-ready dicts, the REST contract of ``docs/service.md``:
   hit is the compare JSON of *query* (a) against a stored document (b) plus ``id``, ``role``,
   ``candidate``), with ``document``: the query as parsed, with its text (spans point into it);
 * clusters: ``{"clusters": [{id, size, origin, first_date, last_date, documents, edges}], "total",
-  "pairs"}``, clusters from :func:`retold.corpus_graph.reprint_clusters`, members by date.
+  "pairs"}``, clusters from :func:`retold.corpus.graph.reprint_clusters`, members by date.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from retold.config import Settings
-from retold.corpus_graph import PairLink, reprint_clusters
+from retold.corpus.graph import PairLink, reprint_clusters
 from retold.embed import Embedder
 from retold.errors import NotFoundError, StoreError
 from retold.pipeline import Detector, Prepared
@@ -232,7 +232,7 @@ class MemoryCorpus:
 
 
 class StoreCorpus:
-    """The SQLite store of ``retold add``: a connection and a :class:`~retold.corpus.Corpus` per thread.
+    """The SQLite store of ``retold add``: a connection and a :class:`~retold.corpus.archive.Corpus` per thread.
 
     SQLite connections may not cross threads, and the Corpus caches (prepared documents, the ANN
     index) go stale when the store changes, so each thread keeps its own and rebuilds its Corpus
@@ -279,7 +279,7 @@ class StoreCorpus:
         return st
 
     def _corpus(self) -> Any:
-        from retold.corpus import Corpus
+        from retold.corpus.archive import Corpus
 
         st = self._store()
         gen = st.generation()
@@ -294,7 +294,7 @@ class StoreCorpus:
     def doc_embedder(self) -> Embedder:
         with self._lock:
             if self._doc_embedder is None:
-                from retold.corpus import doc_embedder
+                from retold.corpus.archive import doc_embedder
 
                 self._doc_embedder = doc_embedder(self.settings)
             return self._doc_embedder
@@ -313,7 +313,7 @@ class StoreCorpus:
         return document_json(self._store().get(doc_id))
 
     def add_documents(self, docs: Sequence[Document]) -> dict[str, Any]:
-        from retold.corpus import add_documents
+        from retold.corpus.archive import add_documents
 
         summary = add_documents(self._store(), list(docs), settings=self.settings, embedder=self.doc_embedder())
         self._count = (0.0, 0)

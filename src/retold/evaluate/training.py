@@ -4,7 +4,7 @@ Training examples, each a document pair with a label and a group for cross-valid
 
 * **METER dev** (``meter-dev/pairs.jsonl``): PA wire pools against newspaper articles judged
   wholly / partially / not derived by journalists; grouped by story.
-* **BBC synth copies** (:func:`retold.synth.generate` on the BBC articles, fixed seed): every
+* **BBC synth copies** (:func:`retold.synth.copies.generate` on the BBC articles, fixed seed): every
   rewrite kind the generator makes, plus same-topic negatives; grouped by source article.
 * **BBC same-story pairs**: articles of one topic that share the most rare words yet no
   8-word sequence (follow-ups and rival reports of one event); negatives, grouped by pair.
@@ -164,13 +164,13 @@ def bbc_same_story_pairs(folder: Path, *, n: int, seed: int = 1) -> list[PairSpe
 
 def synth_pairs(folder: Path, *, n: int, seed: int = 1) -> list[PairSpec]:
     """Generated rewrites of BBC articles (every kind) and same-topic negatives."""
-    from retold.synth import generate
-    from retold.synth_io import read_articles
+    from retold.synth.copies import generate
+    from retold.synth.io import read_articles
 
     if not folder.is_dir():
         raise InputError(f"{folder} not found: the BBC News data set lives in ../shared/data/bbc-news")
     arts = read_articles(folder)
-    from retold.wordnet import WordNet
+    from retold.synth.wordnet import WordNet
 
     if not WordNet.available():
         raise InputError("synth training pairs need WordNet for the spin kinds: install Debian's wordnet-base (`make sysdeps`)")

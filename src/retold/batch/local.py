@@ -4,7 +4,7 @@
 ``text``, optional ``date``, ``title``, ``url``, ``outlet``) and runs five stages::
 
     fingerprint  → per document: MinHash band keys, winnowed fingerprints, a document vector and
-                   its SimHash band keys                      (retold.fingerprint, retold.lsh)
+                   its SimHash band keys                      (retold.candidates.fingerprint, retold.candidates.lsh)
     candidates   → pairs sharing a MinHash band (near-duplicates), ≥ ``min_shared_fingerprints``
                    winnowed fingerprints (excerpts), or a SimHash band with document cosine
                    ≥ ``semantic_threshold`` (paraphrases)
@@ -46,16 +46,16 @@ from typing import Any, Literal
 
 import numpy as np
 
+from retold.candidates.fingerprint import MinHasher, text_shingles, winnow
+from retold.candidates.lsh import band_keys, candidate_pairs
 from retold.config import BatchSettings, Settings
 from retold.errors import ConfigError, InputError
-from retold.fingerprint import MinHasher, text_shingles, winnow
 from retold.ingest import document_from_mapping
-from retold.lsh import band_keys, candidate_pairs
 from retold.pipeline import Detector, Prepared
 from retold.report.json import to_dict
 from retold.types import Document
 
-log = logging.getLogger("retold.batch")
+log = logging.getLogger("retold.batch.local")
 
 Engine = Literal["local", "spark"]
 STAGES: tuple[str, ...] = ("fingerprint", "candidates", "compare", "passages", "clusters")
@@ -424,7 +424,7 @@ def local_compare(
     Why a fixed hash seed: the core sums floats while iterating sets of strings, so the last bits
     of a score follow the process's hash seed, and about one pair in 40 rounds the other way at 4
     decimals. Spark starts its Python workers with ``PYTHONHASHSEED=0`` (pyspark's default, which
-    :func:`retold.spark.engine.get_session` keeps), and so do these workers: ``workers >= 2`` writes
+    :func:`retold.batch.spark.get_session` keeps), and so do these workers: ``workers >= 2`` writes
     byte-identical files to Spark. With one worker the scan runs in this process, with its seed.
     Worker processes are spawned (a fork would keep this process's seed), so a script that calls
     this with ``workers >= 2`` needs the usual ``if __name__ == "__main__":`` guard.
@@ -649,7 +649,7 @@ def scan_corpus(
             clusters_path=None if clusters_path is None else str(clusters_path), stop_after=stop_after,
         )
     if engine == "spark":
-        from retold.spark.engine import run_spark
+        from retold.batch.spark import run_spark
 
         return run_spark(
             str(input_path), str(output_path), settings=s, options=o, workers=workers,

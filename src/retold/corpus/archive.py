@@ -45,14 +45,14 @@ from typing import Any
 
 import numpy as np
 
+from retold.candidates.fingerprint import MinHasher, fingerprint_text
+from retold.candidates.lsh import band_keys, candidate_pairs
 from retold.config import Settings
-from retold.corpus_graph import PairLink, PassageClaim, assign_passages
+from retold.corpus.graph import PairLink, PassageClaim, assign_passages
 from retold.embed import CachedEmbedder, Embedder, get_embedder
 from retold.errors import InputError
-from retold.fingerprint import MinHasher, fingerprint_text
 from retold.ingest import unencodable
-from retold.ingest_corpus import FieldMap, Record, iter_records
-from retold.lsh import band_keys, candidate_pairs
+from retold.ingest.corpus import FieldMap, Record, iter_records
 from retold.pipeline import Detector, Prepared
 from retold.report.json import to_dict
 from retold.store import IndexedDocument, Store
@@ -119,7 +119,7 @@ CachingEmbedder = CachedEmbedder
 def doc_embedder(settings: Settings) -> Embedder:
     """The embedder for document leads: MiniLM capped at 64 word pieces, or the hash fake."""
     if settings.embed.backend == "minilm":
-        from retold.embed_model import MiniLMEmbedder  # edge: torch is imported here only
+        from retold.embed.model import MiniLMEmbedder  # edge: torch is imported here only
 
         return MiniLMEmbedder(batch_size=settings.embed.batch_size, max_seq_length=64, threads=settings.embed.threads,
                               precision=settings.embed.precision)

@@ -1,4 +1,4 @@
-"""The batch scan on Spark: DataFrames for the joins, the kernels of :mod:`retold.batch` in the workers.
+"""The batch scan on Spark: DataFrames for the joins, the kernels of :mod:`retold.batch.local` in the workers.
 
 Every stage is a DataFrame written as Parquet under ``checkpoint_dir/<stage>`` and read back, which
 cuts the lineage (a failed compare does not re-run the fingerprints) and lets a new run resume
@@ -6,7 +6,7 @@ after the last stage whose ``_SUCCESS`` marker exists. Per-document work (finger
 runs through ``RDD.mapPartitions`` over plain rows rather than pandas UDFs: it needs neither pandas
 nor Arrow in the workers and the RDD API has not changed from pyspark 3.3 to 4.x.
 
-The joins mirror :func:`retold.batch.local_candidates` exactly (same bucket caps, same ``a < b``
+The joins mirror :func:`retold.batch.local.local_candidates` exactly (same bucket caps, same ``a < b``
 orientation), so both engines write the same file.
 """
 
@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from retold.batch import (
+from retold.batch.local import (
     DOC_FIELDS,
     REUSE_VERDICTS,
     VIA_LSH,
@@ -237,7 +237,7 @@ def _emit_pairs(row: Any, caps: tuple[int, int, int]) -> Iterator[tuple[str, str
 
 
 def spark_candidates(spark: Any, fp: Any, options: BatchOptions) -> Any:
-    """Stage 2 as one grouping and two joins, with the rules of :func:`retold.batch.local_candidates`.
+    """Stage 2 as one grouping and two joins, with the rules of :func:`retold.batch.local.local_candidates`.
 
     Every (kind, band, key) of every document is one row: kind 0 a MinHash band, 1 a winnowed
     fingerprint (band 0), 2 a SimHash band. One ``groupBy`` makes the buckets; the pairs of the
@@ -265,7 +265,7 @@ def spark_candidates(spark: Any, fp: Any, options: BatchOptions) -> Any:
     lex = lex.select("a", "b", F.when(F.col("kind") == 0, VIA_LSH).otherwise(VIA_WINNOW).alias("via"))
     if o.semantic:
         # SimHash buckets carry their vectors; each bucket keeps only its pairs that reach the
-        # threshold (retold.batch.bucket_close_pairs), so no pair list of the buckets is shuffled.
+        # threshold (retold.batch.local.bucket_close_pairs), so no pair list of the buckets is shuffled.
         sk = fp.select("id", "vec", F.posexplode("simkeys").alias("band", "key"))
         sb = sk.groupBy("band", "key").agg(F.collect_list(F.struct("id", "vec")).alias("m"), F.count("*").alias("n"))
         thr, cap = o.semantic_threshold, o.max_bucket
@@ -305,10 +305,10 @@ def run_spark(
     stop_after: str | None,
     master: str | None,
 ) -> ScanSummary:
-    """The five stages on Spark (see :func:`retold.batch.scan_corpus`)."""
+    """The five stages on Spark (see :func:`retold.batch.local.scan_corpus`)."""
     from pyspark.sql import functions as F
 
-    from retold.batch import CompareRow
+    from retold.batch.local import CompareRow
 
     timer = Timer()
     spark = get_session(master=master, workers=workers)

@@ -1,6 +1,6 @@
 """Read documents: plain text with an optional leading ``date`` marker, and JSON.
 
-Corpus formats (directories, JSONL, CSV, HTML, WARC) are streamed by :mod:`retold.ingest_corpus`.
+Corpus formats (directories, JSONL, CSV, HTML, WARC) are streamed by :mod:`retold.ingest.corpus`.
 
 A text file may begin with a date marker on the same line as the first sentence, as in
 ``" date 2021-10-31 Officials from the United States …"``. The marker is metadata: the document's

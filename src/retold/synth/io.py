@@ -29,7 +29,7 @@ from pathlib import Path
 from retold.errors import InputError
 from retold.evaluate.pan import TRUTH, Annotation, pair_file_name, to_xml
 from retold.ingest import decode_bytes, parse_date, parse_text
-from retold.synth import Article, SynthPair, SynthSet
+from retold.synth.copies import Article, SynthPair, SynthSet
 
 _TITLE_MAX = 150
 

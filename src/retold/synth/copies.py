@@ -52,7 +52,7 @@ import xxhash
 
 from retold.errors import InputError
 from retold.ingest import parse_text
-from retold.synth_text import Thesaurus, condense, light_edits, sentence_spans, spin, split_join, typography
+from retold.synth.text import Thesaurus, condense, light_edits, sentence_spans, spin, split_join, typography
 from retold.types import Span
 
 OBFUSCATIONS: tuple[str, ...] = (

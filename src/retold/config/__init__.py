@@ -1,7 +1,7 @@
 """One ``Settings`` object, grouped by pipeline stage.
 
 Precedence is defaults < TOML file < ``RETOLD_*`` environment < CLI flags; the loading lives in
-:mod:`retold.configfile` (it reads files and the environment), this module only builds and checks.
+:mod:`retold.config.files` (it reads files and the environment), this module only builds and checks.
 
 >>> s = Settings().replace(match={"min_similarity": 0.6})
 >>> s.match.min_similarity
@@ -66,7 +66,7 @@ class EmbedSettings:
     # 1 thread uses ~3x less CPU per sentence than 2, whose OpenMP threads spin waiting.
     threads: int = 0
     # auto: bfloat16 where the CPU has it natively (2x faster, pair cosines within 0.003 of
-    # float32's; see retold.embed_model), else float32. fp32 / bf16 force one.
+    # float32's; see retold.embed.model), else float32. fp32 / bf16 force one.
     precision: Literal["auto", "fp32", "bf16"] = "auto"
 
 
@@ -283,7 +283,7 @@ class CorpusSettings:
 @dataclass(frozen=True, slots=True)
 class BatchSettings:
     """Candidate knobs of the store-less batch scan (``retold scan --input``, local and Spark;
-    ``retold.batch.BatchOptions`` is this class). The signature knobs live in ``fingerprint``.
+    ``retold.batch.local.BatchOptions`` is this class). The signature knobs live in ``fingerprint``.
 
     ``semantic_threshold`` is a *document* cosine; with MiniLM, rewrites of one story score
     0.8-0.95 and same-topic articles 0.5-0.75. ``simhash_bands`` x ``simhash_rows`` random
@@ -299,7 +299,7 @@ class BatchSettings:
     min_shared_fingerprints: int = 3
     # A fingerprint in more documents than this is boilerplate (agency footers), not evidence.
     max_fingerprint_df: int = 100
-    # As retold.lsh.MAX_BUCKET: a bucket with more documents is boilerplate, not evidence.
+    # As retold.candidates.lsh.MAX_BUCKET: a bucket with more documents is boilerplate, not evidence.
     max_bucket: int = 1000
     # Characters of the text embedded as the document vector (MiniLM reads ~256 word pieces).
     doc_chars: int = 2000

@@ -1,9 +1,9 @@
 """Text rewrites for ``retold synth``: each takes a string and a seeded ``random.Random``.
 
 These work on one paragraph (or, for :func:`condense`, a list of sentences) and know nothing of
-gold offsets: :mod:`retold.synth` places their output and records where it came from. All are
+gold offsets: :mod:`retold.synth.copies` places their output and records where it came from. All are
 deterministic for a given ``rng`` state, and none reads files; the synonym source for
-:func:`spin` is any :class:`Thesaurus` (WordNet in :mod:`retold.wordnet`).
+:func:`spin` is any :class:`Thesaurus` (WordNet in :mod:`retold.synth.wordnet`).
 
 >>> import random
 >>> typography('He said "no" - twice.', random.Random(1), rate=1.0)
@@ -264,7 +264,7 @@ def condense(sents: Sequence[str], rng: random.Random, *, keep: float = 0.35) ->
 
 
 class Thesaurus(Protocol):
-    """What :func:`spin` needs from a synonym resource (see :class:`retold.wordnet.WordNet`)."""
+    """What :func:`spin` needs from a synonym resource (see :class:`retold.synth.wordnet.WordNet`)."""
 
     def has(self, lemma: str, pos: str) -> bool: ...
 
