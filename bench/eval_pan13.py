@@ -46,9 +46,9 @@ def main() -> int:
 
     from retold import Settings
     from retold.evaluate.detect import DEFAULT_MERGE_GAP, DEFAULT_MERGE_SOURCE_GAP, detect
-    from retold.evaluate.pan import DETECTION, TRUTH, merge_adjacent, pair_file_name
     from retold.evaluate.pan_files import read_annotation_dir, read_pairs
     from retold.evaluate.plagdet import evaluate, overlaps
+    from retold.report.pan_format import DETECTION, TRUTH, merge_adjacent, pair_file_name
 
     pairs = read_pairs(DATA / "pairs")[:: args.every]
     work = Path(args.out or tempfile.mkdtemp(prefix="pan13-"))

@@ -39,10 +39,10 @@ def main() -> int:
     from retold import Settings
     from retold.evaluate.detect import DEFAULT_MERGE_GAP, DEFAULT_MERGE_SOURCE_GAP, annotations_for
     from retold.evaluate.pairs import PairOutcome, report
-    from retold.evaluate.pan import DETECTION, TRUTH, pair_file_name, to_xml
     from retold.evaluate.pan_files import read_annotation_dir
     from retold.evaluate.plagdet import evaluate
     from retold.pipeline import Detector
+    from retold.report.pan_format import DETECTION, TRUTH, pair_file_name, to_xml
     from retold.synth.copies import generate
     from retold.synth.io import read_articles, write_pan
     from retold.synth.wordnet import WordNet

@@ -19,7 +19,7 @@ from retold.evaluate.msrp import (
     train_test,
 )
 from retold.evaluate.pairs import confusion, parse_pairs_jsonl, report, sweep
-from retold.evaluate.pan import DETECTION, parse_xml
+from retold.report.pan_format import DETECTION, parse_xml
 from retold.synth.copies import generate
 from retold.synth.io import read_articles, write_docs
 

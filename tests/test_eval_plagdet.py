@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retold.evaluate.pan import (
+from retold.evaluate.plagdet import evaluate, granularity, macro_precision, macro_recall, score
+from retold.report.pan_format import (
     DETECTION,
     TRUTH,
     Annotation,
@@ -17,7 +18,6 @@ from retold.evaluate.pan import (
     parse_xml,
     to_xml,
 )
-from retold.evaluate.plagdet import evaluate, granularity, macro_precision, macro_recall, score
 
 
 def A(t0: int, t1: int, s0: int, s1: int, *, susp: str = "s.txt", src: str = "r.txt", obf: str | None = None):

@@ -152,8 +152,8 @@ def _pair_figures(prefix: str, rows: list[tuple[int, str, bool, str]], out: dict
 def measure_handwritten(settings) -> tuple[dict[str, float], list[str]]:  # type: ignore[no-untyped-def]
     """Figures on the hand-written set, and one line per pair for diagnosis."""
     from retold.evaluate.detect import DEFAULT_MERGE_GAP, DEFAULT_MERGE_SOURCE_GAP, annotations_for
-    from retold.evaluate.pan import Annotation
     from retold.pipeline import Detector
+    from retold.report.pan_format import Annotation
 
     det = Detector(settings)
     truth: dict[str, list] = {}
@@ -198,8 +198,8 @@ def generated_set(thesaurus=None):  # type: ignore[no-untyped-def]
 
 def measure_generated(settings, s=None) -> dict[str, float]:  # type: ignore[no-untyped-def]
     from retold.evaluate.detect import DEFAULT_MERGE_GAP, DEFAULT_MERGE_SOURCE_GAP, annotations_for
-    from retold.evaluate.pan import Annotation
     from retold.pipeline import Detector
+    from retold.report.pan_format import Annotation
     from retold.types import Document
 
     s = s if s is not None else generated_set()

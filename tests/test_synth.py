@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from retold.evaluate.pan import TRUTH, parse_xml
+from retold.report.pan_format import TRUTH, parse_xml
 from retold.synth.copies import NEGATIVE, OBFUSCATIONS, Article, derive, generate, ngrams
 from retold.synth.io import article_from_text, read_articles, write_docs, write_pan
 from retold.synth.wordnet import WordNet

@@ -132,9 +132,9 @@ def pan_detect(
 @click.option("--json", "as_json", is_flag=True, help="Print all measures as JSON.")
 def pan_score(truth_dir: str, det_dir: str, as_json: bool) -> None:
     """Macro precision and recall, granularity, plagdet and case-level scores, per obfuscation."""
-    from retold.evaluate.pan import DETECTION, TRUTH
     from retold.evaluate.pan_files import read_annotation_dir
     from retold.evaluate.plagdet import evaluate
+    from retold.report.pan_format import DETECTION, TRUTH
 
     truth = read_annotation_dir(truth_dir, name=TRUTH)
     if not truth:

@@ -11,7 +11,7 @@ detector and model. A pair that fails is reported in the summary; the others go 
 
 Passages that follow each other in both documents, closer than ``merge_gap`` characters in the
 suspicious document and ``merge_source_gap`` in the source, are written as one detection (see
-:func:`retold.evaluate.pan.merge_adjacent`): the core reports a passage per run of aligned
+:func:`retold.report.pan_format.merge_adjacent`): the core reports a passage per run of aligned
 sentences, PAN's gold has one case per contiguous reuse, and a summary keeps its sentences
 together while their originals lie apart.
 """
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retold.config import Settings
-from retold.evaluate.pan import DETECTION, Annotation, merge_adjacent, pair_file_name, to_xml
 from retold.evaluate.pan_files import read_pairs, read_pan_document
+from retold.report.pan_format import DETECTION, Annotation, merge_adjacent, pair_file_name, to_xml
 from retold.types import Comparison
 
 # Measured on PAN13 no-obfuscation and the BBC synth set (docs/benchmarks.md), lexical matching:

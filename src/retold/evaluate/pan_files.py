@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from retold.errors import InputError
-from retold.evaluate.pan import Annotation, parse_xml
 from retold.ingest import decode_bytes, parse_text
+from retold.report.pan_format import Annotation, parse_xml
 from retold.types import Document
 
 

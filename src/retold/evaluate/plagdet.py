@@ -35,7 +35,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from retold.evaluate.pan import Annotation
+from retold.report.pan_format import Annotation
 
 CASE_TAU = 0.5
 

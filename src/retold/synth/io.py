@@ -27,8 +27,8 @@ import shutil
 from pathlib import Path
 
 from retold.errors import InputError
-from retold.evaluate.pan import TRUTH, Annotation, pair_file_name, to_xml
 from retold.ingest import decode_bytes, parse_date, parse_text
+from retold.report.pan_format import TRUTH, Annotation, pair_file_name, to_xml
 from retold.synth.copies import Article, SynthPair, SynthSet
 
 _TITLE_MAX = 150
