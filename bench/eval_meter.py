@@ -32,12 +32,15 @@ import numpy as np
 from retold import Settings
 from retold.evaluate.training import (
     Example,
+    SentenceSet,
     bbc_same_story_pairs,
     expected_calibration_error,
     extract,
     fit,
+    fit_sentences,
     handwritten_pairs,
     meter_pairs,
+    sentence_examples,
     story_folds,
     synth_pairs,
 )
@@ -95,6 +98,21 @@ def token_scores(examples: list[Example], texts: dict[str, str], spans_of: dict[
     prec = tp / (tp + fp) if tp + fp else 0.0
     rec = tp / (tp + fn) if tp + fn else 0.0
     return {"precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0}
+
+
+def readmitted(e: Example, sents: SentenceSet, prob: np.ndarray, threshold: float) -> list[tuple[int, int]]:
+    """The rejected passages (b spans) of ``e`` whose overlapping b sentences have a mean
+    P(derived) >= threshold (the pipeline's ``_readmit``; b must be the side judged)."""
+    rows = [r for r, p in enumerate(sents.pairs) if p == e.id and sents.sides[r] == "b"]
+    kept = set(e.kept_b)
+    out = []
+    for a, b in e.proposed_b:
+        if (a, b) in kept:
+            continue
+        ps = [prob[r] for r in rows if sents.spans[r][0] < b and sents.spans[r][1] > a]
+        if ps and sum(ps) / len(ps) >= threshold:
+            out.append((a, b))
+    return out
 
 
 def containment3(a: str, b: str) -> float:
@@ -161,9 +179,24 @@ def main() -> int:
     base_deg = ["not"] * len(meter)
     spans_of: dict[str, list[tuple[int, int]]] = {}
     c3 = [containment3(pools[e.id], texts[e.id]) for e in meter]
+    # The sentence judgement, trained per fold on the training stories' word-level spans and
+    # applied as the pipeline does: a passage the rules dropped in a pair judged reuse is
+    # reported after all when its sentences' mean P(derived) >= decision.sentence_threshold.
+    sents = sentence_examples(specs, settings=settings, labelled_only=False)
+    # Generated copies with exact gold join every fold's sentence training (as in `retold train`).
+    synth_sents = sentence_examples(synth_pairs(args.bbc, n=args.synth), settings=settings) if not args.no_extra else None
+    has_spans = {s.id for s in specs if s.meta.get("spans")}
+    fold_of_group = {e.group: k for e, k in zip(meter, folds, strict=True)}
+    sent_fold = np.array([fold_of_group.get(g, -1) for g in sents.groups])
+    sent_labelled = np.array([p in has_spans for p in sents.pairs])
+    sent_prob = np.zeros(len(sents.y))
+    sent_threshold = settings.decision.sentence_threshold
     for f in range(args.folds):
         train = [e for e, k in zip(meter, folds, strict=True) if k != f] + extra
         model = fit(train)
+        judge = fit_sentences(sents.take((sent_fold != f) & sent_labelled).join(synth_sents))
+        test_rows = np.flatnonzero(sent_fold == f)
+        sent_prob[test_rows] = [judge.predict(sents.x[r]) for r in test_rows]
         tr_idx = [i for i, k in enumerate(folds) if k != f]
         t1, t2 = fit_thresholds([c3[i] for i in tr_idx], [gold_deg[i] for i in tr_idx])
         for i, (e, k) in enumerate(zip(meter, folds, strict=True)):
@@ -176,7 +209,9 @@ def main() -> int:
             has_text = bool(e.proposed_b)
             pred_deg[i] = d.degree if has_text else "not"
             pred_bin[i] = int(pred_deg[i] != "not")
-            if pred_bin[i]:
+            if pred_deg[i] == "wholly" and e.features["rule_reuse"]:
+                spans_of[e.id] = list(e.kept_b) + readmitted(e, sents, sent_prob, sent_threshold)
+            elif pred_bin[i]:
                 spans_of[e.id] = list(e.kept_b) if e.features["rule_reuse"] else list(e.proposed_b)
             else:
                 spans_of[e.id] = []

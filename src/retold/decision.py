@@ -24,7 +24,7 @@ from importlib import resources
 
 from retold.align import GroupDetail
 from retold.errors import ConfigError
-from retold.evidence import quoted_mask, shared_sequences
+from retold.evidence import SENTENCE_FEATURES, quoted_mask, shared_sequences
 from retold.match import DocFeatures
 from retold.types import Degree
 
@@ -194,13 +194,23 @@ class Logistic:
 
 @dataclass(frozen=True, slots=True)
 class DecisionModel:
-    """Two logistic models over :data:`FEATURES`: reuse vs not, and wholly vs partially."""
+    """Two logistic models over :data:`FEATURES`: reuse vs not, and wholly vs partially; and,
+    when trained on word-level labels (METER's Verbatim / Rewrite spans), a third over
+    :data:`retold.evidence.SENTENCE_FEATURES`: is this sentence of b taken from a?"""
 
     features: tuple[str, ...]
     reuse: Logistic
     wholly: Logistic
     threshold: float = 0.5
     meta: Mapping[str, object] | None = None
+    sentence: Logistic | None = None
+
+    def derived(self, rows: Sequence[Sequence[float]]) -> list[float]:
+        """P(derived) for each row of :func:`retold.evidence.sentence_evidence` (empty without a
+        sentence model)."""
+        if self.sentence is None:
+            return []
+        return [self.sentence.predict(r) for r in rows]
 
     def decide(self, evidence: Mapping[str, float], *, floor: float = 0.0) -> Decision:
         """The decision for one pair's features. ``floor`` is a lower bound on P(reuse) set by
@@ -220,6 +230,7 @@ class DecisionModel:
             "reuse": self.reuse.to_dict(),
             "wholly": self.wholly.to_dict(),
             **({"meta": dict(self.meta)} if self.meta else {}),
+            **({"sentence": {"features": list(SENTENCE_FEATURES), **self.sentence.to_dict()}} if self.sentence else {}),
         }
         return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
@@ -239,12 +250,21 @@ class DecisionModel:
         if missing:
             raise ConfigError(f"decision model uses unknown features {missing}; retrain it with `retold train`")
         n = len(feats)
+        sentence = None
+        if "sentence" in d:
+            if tuple(d["sentence"].get("features", ())) != SENTENCE_FEATURES:
+                raise ConfigError(
+                    f"decision model: the sentence model's features {d['sentence'].get('features')} are not "
+                    f"{list(SENTENCE_FEATURES)}; retrain it with `retold train`"
+                )
+            sentence = Logistic.from_dict(d["sentence"], len(SENTENCE_FEATURES))
         return cls(
             feats,
             Logistic.from_dict(d["reuse"], n),
             Logistic.from_dict(d["wholly"], n),
             float(d.get("threshold", 0.5)),
             d.get("meta"),
+            sentence,
         )
 
     @classmethod

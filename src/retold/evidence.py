@@ -199,3 +199,57 @@ def shared_sequences(fa: DocFeatures, fb: DocFeatures, *, mask: Sequence[bool] |
     out["len_short"] = math.log10(1 + len(ks))
     out["len_ratio"] = math.log10((1 + len(kl)) / (1 + len(ks)))
     return out
+
+
+# Per-sentence evidence of the derived side (b) against the other (a), for the learned sentence
+# judgement (:class:`retold.decision.DecisionModel.sentence`). Lexical only, so it works with or
+# without sentence vectors. ``best_cont``: the largest rarity-weighted share of the sentence's
+# content stems found in one sentence of a; ``doc_cont``: the same share found anywhere in a;
+# ``cov{2,3,5}``: share of its words inside a word n-gram that a also has; ``quoted``: share of its
+# words inside quotation marks; ``pos`` / ``pos_a``: where it sits in b, and where its best
+# sentence sits in a (leads are rewritten, late background is often new); ``log_len``: log(1 + words).
+SENTENCE_FEATURES = ("best_cont", "doc_cont", "cov2", "cov3", "cov5", "quoted", "pos", "pos_a", "log_len")
+
+
+def sentence_evidence(fa: DocFeatures, fb: DocFeatures, *, mask: Sequence[bool] | None = None) -> list[tuple[float, ...]]:
+    """One row of :data:`SENTENCE_FEATURES` per sentence of ``fb`` (empty sentences give zeros).
+
+    ``mask`` is :func:`quoted_mask` of ``fb`` when the caller has it.
+
+    >>> from retold.segment import segment
+    >>> from retold.match import featurize
+    >>> fa = featurize(segment("The mayor opened the new bridge on Monday. Crowds lined the river."))
+    >>> fb = featurize(segment("Crowds lined the river. A band played all afternoon in the rain."))
+    >>> rows = sentence_evidence(fa, fb)
+    >>> rows[0][0] == 1.0, rows[1][0] < 0.5
+    (True, True)
+    """
+    if mask is None:
+        mask = quoted_mask(fb)
+    ka = _flat_keys(fa)
+    grams = {n: _grams(ka, n) for n in (2, 3, 5)}
+    stems_a = set().union(*fa.stems) if fa.stems else set()
+    w = fb.weights
+    out: list[tuple[float, ...]] = []
+    offset = 0
+    nb, na = max(1, fb.n), max(1, fa.n)
+    for i in range(fb.n):
+        keys = fb.keys[i]
+        n = len(keys)
+        q = mask[offset : offset + len(fb.tokens[i])]
+        offset += len(fb.tokens[i])
+        stems = fb.stems[i]
+        total = sum(w.get(x, 1.0) for x in stems)
+        if not n or not total:
+            out.append((0.0,) * len(SENTENCE_FEATURES))
+            continue
+        best, best_j = 0.0, 0
+        for j, sa in enumerate(fa.stems):
+            c = sum(w.get(x, 1.0) for x in stems & sa) / total
+            if c > best:
+                best, best_j = c, j
+        doc = sum(w.get(x, 1.0) for x in stems & stems_a) / total
+        covs = [_share(_covered(keys, grams[g], g), None, True) for g in (2, 3, 5)]
+        quoted = sum(q) / len(q) if q else 0.0
+        out.append((best, doc, *covs, quoted, i / nb, best_j / na, math.log1p(n)))
+    return out

@@ -32,6 +32,8 @@ import numpy as np
 from retold.config import Settings
 from retold.decision import FEATURES, DecisionModel, Logistic
 from retold.errors import InputError
+from retold.evidence import SENTENCE_FEATURES, sentence_evidence
+from retold.match import DocFeatures
 from retold.pipeline import Detector
 from retold.types import Degree, Document
 
@@ -197,7 +199,11 @@ def synth_pairs(folder: Path, *, n: int, seed: int = 1) -> list[PairSpec]:
                 degree,
                 Document(src.id, src.text),
                 Document(d.id, d.text),
-                {"kind": p.obfuscation},
+                # Exact gold: the derived text's spans that came from this source (word labels
+                # for the sentence judgement; a negative's sentences are all new).
+                {"kind": p.obfuscation, "word_labels": True,
+                 "spans": [{"start": c.this.start, "end": c.this.end, "type": "Verbatim"}
+                           for c in p.cases if c.source_id == src.id]},
             )
         )
     return out
@@ -385,8 +391,86 @@ def _weights(examples: Sequence[Example]) -> np.ndarray:
     )
 
 
-def fit(examples: Sequence[Example], *, meta: dict[str, object] | None = None) -> DecisionModel:
-    """Fit the reuse model on every example, the wholly model on the reuse examples."""
+# A sentence counts as derived when this share of its characters lies in METER's Verbatim or
+# Rewrite spans (the journalists' word-level labels): the majority of it.
+DERIVED_SENTENCE_SHARE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceSet:
+    """Per-sentence evidence rows with their labels and the story each comes from."""
+
+    x: np.ndarray
+    y: np.ndarray
+    groups: tuple[str, ...]
+    pairs: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]  # raw spans into the side judged (``sides``)
+    sides: tuple[str, ...]  # "b" or "a": the pair's shorter side, as the pipeline judges it
+
+    def join(self, other: SentenceSet | None) -> SentenceSet:
+        if other is None:
+            return self
+        return SentenceSet(np.vstack([self.x, other.x]), np.concatenate([self.y, other.y]),
+                           self.groups + other.groups, self.pairs + other.pairs, self.spans + other.spans,
+                           self.sides + other.sides)
+
+    def take(self, mask: np.ndarray) -> SentenceSet:
+        idx = np.flatnonzero(mask)
+        return SentenceSet(self.x[idx], self.y[idx], tuple(self.groups[i] for i in idx),
+                           tuple(self.pairs[i] for i in idx), tuple(self.spans[i] for i in idx),
+                           tuple(self.sides[i] for i in idx))
+
+
+def sentence_examples(specs: Sequence[PairSpec], *, settings: Settings, labelled_only: bool = True) -> SentenceSet:
+    """One row of :func:`retold.evidence.sentence_evidence` per sentence of each pair's shorter
+    side (as the pipeline judges it), labelled from word-level spans (``meta["spans"]``: METER's
+    Verbatim / Rewrite / New on b). Pairs without spans are skipped unless ``labelled_only`` is
+    off (then their rows have label 0 and serve for prediction only)."""
+    det = Detector(settings.replace(decision={"learned": False}))
+    prepared: dict[str, DocFeatures] = {}
+    xs: list[tuple[float, ...]] = []
+    ys: list[int] = []
+    groups: list[str] = []
+    pairs: list[str] = []
+    spans: list[tuple[int, int]] = []
+    sides: list[str] = []
+    for spec in specs:
+        gold = [(int(d["start"]), int(d["end"])) for d in spec.meta.get("spans", []) or []  # type: ignore[attr-defined]
+                if d["type"] in ("Verbatim", "Rewrite")]
+        if labelled_only and not (spec.meta.get("spans") or spec.meta.get("word_labels")):
+            continue
+        for doc in (spec.a, spec.b):
+            if doc.text not in prepared:
+                prepared[doc.text] = det.prepare(doc).features
+        fa, fb = prepared[spec.a.text], prepared[spec.b.text]
+        b_short = sum(map(len, fb.keys)) <= sum(map(len, fa.keys))
+        short, long_ = (fb, fa) if b_short else (fa, fb)
+        marks = np.zeros(len(short.segments.text) + 1, dtype=np.int8)
+        if b_short:
+            for start, end in gold:
+                marks[start:end] = 1
+        for sent, row in zip(short.segments.sentences, sentence_evidence(long_, short), strict=True):
+            sp = sent.span
+            xs.append(row)
+            ys.append(int(bool(marks[sp.start : sp.end].mean() >= DERIVED_SENTENCE_SHARE)) if sp.end > sp.start else 0)
+            groups.append(spec.group)
+            pairs.append(spec.id)
+            spans.append((sp.start, sp.end))
+            sides.append("b" if b_short else "a")
+    x = np.array(xs, dtype=np.float64).reshape(-1, len(SENTENCE_FEATURES))
+    return SentenceSet(x, np.array(ys, dtype=np.int64), tuple(groups), tuple(pairs), tuple(spans), tuple(sides))
+
+
+def fit_sentences(data: SentenceSet) -> Logistic:
+    """The sentence judgement: P(derived) per sentence, every sentence weighing the same."""
+    return _fit_logistic(data.x, data.y, np.ones(len(data.y)))
+
+
+def fit(
+    examples: Sequence[Example], *, meta: dict[str, object] | None = None, sentences: SentenceSet | None = None
+) -> DecisionModel:
+    """Fit the reuse model on every example, the wholly model on the reuse examples, and the
+    sentence judgement on ``sentences`` when given."""
     x = _matrix(examples)
     y = np.array([e.label for e in examples])
     w = _weights(examples)
@@ -394,14 +478,18 @@ def fit(examples: Sequence[Example], *, meta: dict[str, object] | None = None) -
     pos = [k for k, e in enumerate(examples) if e.label == 1]
     yw = np.array([1 if examples[k].degree == "wholly" else 0 for k in pos])
     wholly = _fit_logistic(x[pos], yw, w[pos])
-    return DecisionModel(MODEL_FEATURES, reuse, wholly, 0.5, meta)
+    sentence = fit_sentences(sentences) if sentences is not None and len(sentences.y) else None
+    return DecisionModel(MODEL_FEATURES, reuse, wholly, 0.5, meta, sentence)
 
 
-def data_digest(examples: Iterable[Example]) -> str:
+def data_digest(examples: Iterable[Example], sentences: SentenceSet | None = None) -> str:
     h = hashlib.sha256()
     for e in sorted(examples, key=lambda e: (e.source, e.id)):
         h.update(f"{e.source}\t{e.id}\t{e.label}\t{e.degree}\t".encode())
         h.update(json.dumps([round(e.features[f], 6) for f in FEATURES]).encode())
+    if sentences is not None and len(sentences.y):
+        h.update(json.dumps([[round(float(v), 6) for v in row] for row in sentences.x]).encode())
+        h.update(json.dumps(sentences.y.tolist()).encode())
     return h.hexdigest()[:16]
 
 
@@ -452,8 +540,10 @@ def train_model(
     specs = meter_pairs(meter)
     examples = extract(specs, settings=settings, cache_dir=cache_dir,
                        progress=(lambda k, n: progress("METER", k, n)) if progress else None)
+    synth: list[PairSpec] = []
     if bbc is not None and (n_synth or n_same):
-        extra = (synth_pairs(bbc, n=n_synth) if n_synth else []) + (bbc_same_story_pairs(bbc, n=n_same) if n_same else [])
+        synth = synth_pairs(bbc, n=n_synth) if n_synth else []
+        extra = synth + (bbc_same_story_pairs(bbc, n=n_same) if n_same else [])
         if handwritten is not None:
             extra += handwritten_pairs(handwritten, bbc)
         examples += extract(extra, settings=settings, cache_dir=cache_dir,
@@ -462,11 +552,13 @@ def train_model(
     for e in examples:
         key = f"{e.source}:{e.label}"
         counts[key] = counts.get(key, 0) + 1
+    sentences = sentence_examples(specs + synth, settings=settings)
     meta: dict[str, object] = {
         "command": command,
-        "data_digest": data_digest(examples),
+        "data_digest": data_digest(examples, sentences),
+        "sentences": int(len(sentences.y)),
         "examples": dict(sorted(counts.items())),
         "embedder": settings.embed.backend,
     }
-    model = fit(examples, meta=meta)
-    return model, f"{len(examples)} examples, data digest {meta['data_digest']}"
+    model = fit(examples, meta=meta, sentences=sentences)
+    return model, f"{len(examples)} examples, {len(sentences.y)} sentences, data digest {meta['data_digest']}"
