@@ -197,6 +197,8 @@ def query(db: str, file: str, top_k: int | None, include_all: bool, jsonl: bool,
 @click.option("--output", "output_path", type=click.Path(), help="Batch mode: JSONL file to write.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
 @click.option("--workers", type=int, default=2, show_default=True, help="Batch mode: parallel workers.")
+@click.option("--master", default=None,
+              help="Batch mode, --engine spark: Spark master URL (spark://HOST:PORT, yarn, local[N]); default local[WORKERS].")
 @click.option("--checkpoint-dir", type=click.Path(file_okay=False),
               help="Batch mode: save each finished stage here; re-running with the same folder resumes.")
 @click.option("--clusters", "clusters_path", type=click.Path(dir_okay=False),
@@ -206,7 +208,8 @@ def query(db: str, file: str, top_k: int | None, include_all: bool, jsonl: bool,
 @click.option("--quiet", is_flag=True, help="No summary line on stderr.")
 @settings_options
 def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fmt: str | None, include_all: bool,
-         input_path: str | None, output_path: str | None, engine: str, workers: int, checkpoint_dir: str | None,
+         input_path: str | None, output_path: str | None, engine: str, workers: int, master: str | None,
+         checkpoint_dir: str | None,
          clusters_path: str | None, full: bool, quiet: bool, config_path: str | None, embedder: str | None,
          lexical_only: bool) -> None:
     """Find every reuse pair in DB, with passages; also reprint clusters, a source→copy graph and a
@@ -226,12 +229,12 @@ def scan(db: str | None, jsonl: bool, as_csv: bool, parquet_file: str | None, fm
 
         summary = batch.scan_corpus(
             input_path, output_path, engine=engine, settings=settings, workers=workers,  # type: ignore[arg-type]
-            include_all=include_all, checkpoint_dir=checkpoint_dir, clusters_path=clusters_path,
+            include_all=include_all, checkpoint_dir=checkpoint_dir, clusters_path=clusters_path, master=master,
         )
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False), err=True)
         return
-    if checkpoint_dir is not None or clusters_path is not None:
-        raise InputError("--checkpoint-dir and --clusters belong to batch mode (--input CORPUS --output OUT.jsonl)")
+    if checkpoint_dir is not None or clusters_path is not None or master is not None:
+        raise InputError("--checkpoint-dir, --clusters and --master belong to batch mode (--input CORPUS --output OUT.jsonl)")
     if db is None:
         raise InputError("give a store (retold scan DB) or batch mode (--input CORPUS --output OUT.jsonl)")
     if not Path(db).exists():
