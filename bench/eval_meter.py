@@ -100,6 +100,19 @@ def token_scores(examples: list[Example], texts: dict[str, str], spans_of: dict[
     return {"precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0}
 
 
+def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve: the chance a random positive outranks a random negative."""
+    order = np.argsort(scores, kind="stable")
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    for v in np.unique(scores):  # ties share their mean rank
+        tie = scores == v
+        ranks[tie] = ranks[tie].mean()
+    pos = labels == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)) if n_pos and n_neg else 0.0
+
+
 def readmitted(e: Example, sents: SentenceSet, prob: np.ndarray, threshold: float) -> list[tuple[int, int]]:
     """The rejected passages (b spans) of ``e`` whose overlapping b sentences have a mean
     P(derived) >= threshold (the pipeline's ``_readmit``; b must be the side judged)."""
@@ -183,8 +196,6 @@ def main() -> int:
     # applied as the pipeline does: a passage the rules dropped in a pair judged reuse is
     # reported after all when its sentences' mean P(derived) >= decision.sentence_threshold.
     sents = sentence_examples(specs, settings=settings, labelled_only=False)
-    # Generated copies with exact gold join every fold's sentence training (as in `retold train`).
-    synth_sents = sentence_examples(synth_pairs(args.bbc, n=args.synth), settings=settings) if not args.no_extra else None
     has_spans = {s.id for s in specs if s.meta.get("spans")}
     fold_of_group = {e.group: k for e, k in zip(meter, folds, strict=True)}
     sent_fold = np.array([fold_of_group.get(g, -1) for g in sents.groups])
@@ -194,7 +205,7 @@ def main() -> int:
     for f in range(args.folds):
         train = [e for e, k in zip(meter, folds, strict=True) if k != f] + extra
         model = fit(train)
-        judge = fit_sentences(sents.take((sent_fold != f) & sent_labelled).join(synth_sents))
+        judge = fit_sentences(sents.take((sent_fold != f) & sent_labelled))
         test_rows = np.flatnonzero(sent_fold == f)
         sent_prob[test_rows] = [judge.predict(sents.x[r]) for r in test_rows]
         tr_idx = [i for i, k in enumerate(folds) if k != f]
@@ -248,6 +259,15 @@ def main() -> int:
             "tokens": token_scores(meter, texts, base_spans),
         },
     }
+    # The sentence judgement on its own, held out: how well it ranks METER's labelled sentences,
+    # and the token figures if every b sentence it reads as derived were reported (a diagnostic:
+    # the pipeline uses it only to take back rule-dropped passages of wholly derived pairs).
+    on_b = np.array([sd == "b" for sd in sents.sides]) & sent_labelled
+    sent_auc = auc(sent_prob[on_b], sents.y[on_b])
+    alone = {e.id: [] for e in meter}
+    for r in np.flatnonzero(on_b & (sent_prob >= sent_threshold)):
+        alone[sents.pairs[r]].append(sents.spans[r])
+    sent_tokens = token_scores(meter, texts, alone)
     secs = [e.seconds for e in meter]
     print(f"METER dev: {len(meter)} articles, {len(set(e.group for e in meter))} stories, {args.folds}-fold by story"
           f"{'' if args.no_extra else f', + {len(extra)} BBC training pairs per fold'}")
@@ -257,6 +277,8 @@ def main() -> int:
         print(f"{name[:14]:14} {r['accuracy']:6.3f} {r['non_called_reuse']:10.3f} {r['derived_missed']:10.3f} "
               f"{r['macro_f1']:9.3f} {t['precision']:6.3f} {t['recall']:6.3f} {t['f1']:6.3f}")
     print(f"majority rate (derived): {sum(gold_bin) / len(gold_bin):.3f}")
+    print(f"sentence judgement alone, held out: AUC {sent_auc:.3f} on {int(on_b.sum())} labelled sentences; every sentence "
+          f"read as derived reported: tok P {sent_tokens['precision']:.3f} R {sent_tokens['recall']:.3f} F1 {sent_tokens['f1']:.3f}")
     print(f"calibration of P(reuse) on held-out folds: ECE {ece:.3f}")
     for mp, obs, n in bins:
         print(f"  predicted {mp:.2f}  observed {obs:.2f}  n={n}")
