@@ -33,7 +33,7 @@ SEEDS: dict[str, list[bytes]] = {
     "jsonl": [b'{"id": "a", "text": "Hello there."}\n{"id": "b", "text": "Again.", "date": "2020-01-01"}\n{bad\n'],
     "csv": [b'id,text,date\na,"Hello, there.",2021-01-01\nb,"A ""quoted"" cell",\n'],
     "html": [b"<html><head><title>T</title></head><body><article><p>" + b"The minister said the plan would cost "
-             b"five billion pounds. " * 5 + b"</p></article></body></html>"],  # fmt: skip
+             b"five billion pounds. " * 5 + b"</p></article></body></html>"],
     "warc": [],
     "parse_text": [b" date 2021-10-31 Officials said so.", "\u202e\u05e9\u05dc\u05d5\u05dd \U0001f600\u200d.".encode()],
     "normalise": ["\u201cIt\u2019s\u00a0here\u201d \u2014 he said\u200b.\n\nNext,\n\nline.".encode()],
@@ -46,7 +46,7 @@ def _warc_seed() -> bytes:
     head = (b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://example.org/a\r\n"
             b"WARC-Date: 2021-10-31T00:00:00Z\r\nWARC-Record-ID: <urn:uuid:1>\r\n"
             b"Content-Type: application/http; msgtype=response\r\nContent-Length: " + str(len(http)).encode()
-            + b"\r\n\r\n")  # fmt: skip
+            + b"\r\n\r\n")
     return head + http + b"\r\n\r\n"
 
 
@@ -123,7 +123,7 @@ def run_target(target: str, runs: int, out: Path, max_seconds: int) -> None:
     def report() -> None:  # after every input: libFuzzer ends the process with _exit, skipping atexit
         line = {"target": target, "inputs": stats["inputs"], "seconds": round(time.monotonic() - t0, 1),
                 "documents": stats["documents"], "rejected": stats["rejected"], "findings": stats["findings"],
-                "kinds": {k[9:]: v for k, v in stats.items() if k.startswith("finding: ")}}  # fmt: skip
+                "kinds": {k[9:]: v for k, v in stats.items() if k.startswith("finding: ")}}
         (out / f"{target}.json").write_text(json.dumps(line))
 
     corpus = work / "corpus"
@@ -134,7 +134,7 @@ def run_target(target: str, runs: int, out: Path, max_seconds: int) -> None:
         [sys.argv[0], f"-runs={runs}", f"-max_total_time={max_seconds}", "-max_len=4096", "-rss_limit_mb=2048",
          "-print_final_stats=0", str(corpus)],
         one,
-    )  # fmt: skip
+    )
     atheris.Fuzz()
 
 
@@ -153,7 +153,7 @@ def main() -> int:
     total = 0
     for target in args.target or TARGETS:
         cmd = [sys.executable, __file__, "--child", target, "--runs", str(args.runs), "--max-seconds",
-               str(args.max_seconds), "--out", str(args.out)]  # fmt: skip
+               str(args.max_seconds), "--out", str(args.out)]
         (args.out / f"{target}.json").unlink(missing_ok=True)
         proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
         result = args.out / f"{target}.json"
@@ -163,7 +163,7 @@ def main() -> int:
         res = json.loads(result.read_text())
         total += res["inputs"]
         print(f"{target:10s} inputs {res['inputs']:7,d}  {res['seconds']:6.1f} s  documents {res['documents']:6,d}  "
-              f"rejected {res['rejected']:6,d}  findings {res['findings']:5,d}  {res['kinds'] or ''}")  # fmt: skip
+              f"rejected {res['rejected']:6,d}  findings {res['findings']:5,d}  {res['kinds'] or ''}")
     print(f"total inputs tried: {total:,}")
     return 0
 

@@ -68,7 +68,7 @@ def one(kind: str, max_sentences: int | None) -> None:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"kind": kind, "chars": [len(a), len(b)], "sentences": [len(c.a_segments.sentences),
                       len(c.b_segments.sentences)], "truncated": list(c.truncated), "verdict": c.verdict,
-                      "seconds": round(seconds, 1), "peak_rss_mb": round(rss_mb)}))  # fmt: skip
+                      "seconds": round(seconds, 1), "peak_rss_mb": round(rss_mb)}))
 
 
 def main() -> int:
@@ -91,7 +91,7 @@ def main() -> int:
         worst_s, worst_mb = max(worst_s, r["seconds"]), max(worst_mb, r["peak_rss_mb"])
         print(f"{kind:<11} {r['chars'][0]:>8,d} / {r['chars'][1]:<7,d} {r['sentences'][0]:>7,d} / {r['sentences'][1]:<6,d} "
               f"{','.join(r['truncated']) or '-':>9} {r['seconds']:>8.1f} {r['peak_rss_mb']:>6,d} MB  {r['verdict']}",
-              flush=True)  # fmt: skip
+              flush=True)
     ok = worst_s <= 30 and worst_mb <= 1536
     print(f"slowest {worst_s:.1f} s, largest peak RSS {worst_mb:,.0f} MB: {'within' if ok else 'OVER'} 30 s / 1.5 GB")
     return 0 if ok else 1

@@ -24,7 +24,7 @@ def main() -> int:
     args = ap.parse_args()
     env = {**os.environ, "RETOLD_FUZZ_EXAMPLES": str(args.examples), "RETOLD_FUZZ_RANDOM": "1"}
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics",
-           str(ROOT / "tests" / "test_harden_fuzz.py")]  # fmt: skip
+           str(ROOT / "tests" / "test_harden_fuzz.py")]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     per_test: dict[str, int] = {}
     current = None

@@ -53,7 +53,7 @@ PATHOLOGICAL = [
 
 def good_text(rng: random.Random) -> str:
     return " ".join(" ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 14))).capitalize() + "."
-                    for _ in range(rng.randint(3, 12)))  # fmt: skip
+                    for _ in range(rng.randint(3, 12)))
 
 
 def jsonl_line(rng: random.Random, i: int) -> tuple[bytes, bool]:
@@ -194,7 +194,7 @@ def bench_add(n: int, seed: int) -> bool:
         lost = good - stored_ids
         print(f"add: read {s.read:,}, stored {s.stored:,}, rejected {s.rejected:,} in {seconds:.1f} s; "
               f"unaccounted {s.read - s.stored - s.rejected}; read vs written {s.read - written:+d}; "
-              f"good records lost {len(lost)}; crashes {crashes}")  # fmt: skip
+              f"good records lost {len(lost)}; crashes {crashes}")
         print(f"    reasons among the first {len(s.errors):,} rejections (AddSummary keeps 1,000):")
         for r, c in reasons.most_common(14):
             print(f"    {c:6,d} {r}")
@@ -222,7 +222,7 @@ def _reason(err: str) -> str:
     for key in ("surrogate", "nested too deeply", "digits", "invalid JSON", "expected a JSON object", "no text field",
                 "has no text", "encoding", "--encoding", "not closed", "more fields", "field is longer",
                 "decompressed", "bytes is over", "characters, more than", "extractor failed", "no main text",
-                "not text in any encoding", "could not be stored"):  # fmt: skip
+                "not text in any encoding", "could not be stored"):
         if key in err:
             return key
     return err[:80]
@@ -311,7 +311,7 @@ async def api_load(url: str, n: int, concurrency: int, seed: int) -> dict:
         health = (await client.get("/api/health")).json()
     must = {f"api-{i}" for i, (_, ok) in enumerate(plan) if ok and i % 20 != 19}
     return {"status": status, "compare": compare_status, "errors": errors, "stored": stored, "must": must,
-            "slowest": slowest, "wall": wall, "documents": health["store"]["documents"], "no_detail": no_detail}  # fmt: skip
+            "slowest": slowest, "wall": wall, "documents": health["store"]["documents"], "no_detail": no_detail}
 
 
 def bench_api(n: int, concurrency: int, seed: int) -> bool:
@@ -322,7 +322,7 @@ def bench_api(n: int, concurrency: int, seed: int) -> bool:
             port = s.getsockname()[1]
         env = {**os.environ, "RETOLD_TOKEN": TOKEN, "RETOLD_INGEST__MAX_DOCUMENT_CHARS": str(MAX_CHARS)}
         cmd = [sys.executable, "-m", "retold.cli", "serve", str(db), "--create", "--embedder", "hash", "--port", str(port),
-               "--workers", "2", "--log-level", "warning", "--max-body", str(4 * 1024 * 1024)]  # fmt: skip
+               "--workers", "2", "--log-level", "warning", "--max-body", str(4 * 1024 * 1024)]
         proc = subprocess.Popen(cmd, start_new_session=True, env=env)
         url = f"http://127.0.0.1:{port}"
         try:
@@ -341,7 +341,7 @@ def bench_api(n: int, concurrency: int, seed: int) -> bool:
             kids = _children(proc.pid)
             rss = _vmhwm(proc.pid) + sum(_vmhwm(c) for c in kids)
             print(f"api: server pid {proc.pid} ({_vmhwm(proc.pid):,} MB) and {len(kids)} child processes "
-                  f"({', '.join(f'{_vmhwm(c):,} MB' for c in kids)})")  # fmt: skip
+                  f"({', '.join(f'{_vmhwm(c):,} MB' for c in kids)})")
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
@@ -352,9 +352,9 @@ def bench_api(n: int, concurrency: int, seed: int) -> bool:
     lost = res["must"] - res["stored"]
     print(f"api: {n:,} requests at concurrency {concurrency} in {res['wall']:.1f} s; documents {dict(sorted(res['status'].items()))}, "
           f"compares {dict(sorted(res['compare'].items()))}; 5xx {five}; transport errors {sum(res['errors'].values())}; "
-          f"4xx without a reason {res['no_detail']}")  # fmt: skip
+          f"4xx without a reason {res['no_detail']}")
     print(f"api: answered 201 {len(res['stored']):,}, in the store {res['documents']:,}; good documents not stored "
-          f"{len(lost)}; slowest request {res['slowest']:.2f} s; server peak RSS (main + workers) {rss:,} MB")  # fmt: skip
+          f"{len(lost)}; slowest request {res['slowest']:.2f} s; server peak RSS (main + workers) {rss:,} MB")
     for err, c in res["errors"].most_common(5):
         print(f"    {c} x {err}")
     return five == 0 and not res["errors"] and not lost and res["documents"] == len(res["stored"]) and not res["no_detail"]

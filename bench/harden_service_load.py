@@ -79,9 +79,9 @@ async def scenario(url: str, seconds: float, big: int, normal: int) -> dict:
 
     limits = httpx.Limits(max_connections=big + normal + 2)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client, \
-            httpx.AsyncClient(base_url=url, timeout=10) as probe:  # fmt: skip
+            httpx.AsyncClient(base_url=url, timeout=10) as probe:
         await asyncio.gather(*(big_loop(client) for _ in range(big)), *(normal_loop(client) for _ in range(normal)),
-                             health_loop(probe))  # fmt: skip
+                             health_loop(probe))
     return {"health": health, "big": big_status, "normal": normal_status, "normal_lat": normal_lat, "errors": errors}
 
 
@@ -111,11 +111,11 @@ def main() -> int:
     nl = np.array(res["normal_lat"] or [0.0]) * 1000
     p99 = float(np.percentile(h, 99)) if len(h) else float("inf")
     print(f"{args.seconds:g} s with {args.big} maximum-size compares and {args.normal} normal-compare streams in flight "
-          f"({os.cpu_count()} CPUs)")  # fmt: skip
+          f"({os.cpu_count()} CPUs)")
     print(f"health: n={len(h)}, p50 {np.percentile(h, 50):.1f} ms, p99 {p99:.1f} ms, max {h.max():.1f} ms")
     print(f"maximum-size compares: {dict(sorted(res['big'].items()))}")
     print(f"normal compares: {dict(sorted(res['normal'].items()))}, p50 {np.percentile(nl, 50):.0f} ms, "
-          f"p99 {np.percentile(nl, 99):.0f} ms")  # fmt: skip
+          f"p99 {np.percentile(nl, 99):.0f} ms")
     for err, n in res["errors"].items():
         print(f"error x{n}: {err}")
     return 0 if p99 <= 100 and not res["errors"] else 1

@@ -52,7 +52,7 @@ def _settings(embedder: str):  # type: ignore[no-untyped-def]
     # embed.threads=1 as `retold watch` sets it (see retold.cli.watch).
     return Settings().replace(embed={"backend": embedder, "threads": 1},
                               stream={"host_interval_s": HOST_INTERVAL[0], "folder_interval_s": 0.05, "settle_s": 0.0,
-                                      "poll_interval_s": 0.1})  # fmt: skip
+                                      "poll_interval_s": 0.1})
 
 
 def _rss_mb() -> int:
@@ -73,7 +73,7 @@ def build(n: int, embedder: str, db: Path) -> dict[str, object]:
         t_add = time.perf_counter() - t0
         idx = build_index(st, settings=s)
     return {"step": "build", "documents": n, "embedder": embedder, "add_s": round(t_add, 1),
-            "index_s": round(idx.seconds, 1), "ann": idx.ann_kind, "peak_rss_mb": _rss_mb()}  # fmt: skip
+            "index_s": round(idx.seconds, 1), "ann": idx.ann_kind, "peak_rss_mb": _rss_mb()}
 
 
 def _stream_docs(n: int, base: int, seed: int):  # type: ignore[no-untyped-def]
@@ -142,7 +142,7 @@ def throughput(db: Path, embedder: str, n: int, base: int) -> dict[str, object]:
         # A copy is found when its true source is among its reuse hits (whatever the direction), and
         # attributed when that hit is its source (undated copies: the direction comes from the text).
         copies = [(ln, ln["article"]["id"].rsplit("-of-", 1)[1]) for ln in sink.lines
-                  if ln["article"]["id"].startswith("copy-")]  # fmt: skip
+                  if ln["article"]["id"].startswith("copy-")]
         copies_found = sum(1 for ln, src in copies if src in ln["sources"] + ln["related"] + ln["copies"])
         copies_attributed = sum(1 for ln, src in copies if src in ln["sources"])
         span = sink.times[-1] - sink.times[0] if len(sink.times) > 1 else float("nan")
@@ -153,7 +153,7 @@ def throughput(db: Path, embedder: str, n: int, base: int) -> dict[str, object]:
             "first_line_s": round(sink.times[0] - t1, 2) if sink.times else None,
             "with_hits": found, "copies": len(copies), "copies_found": copies_found,
             "copies_attributed": copies_attributed, "index_rebuilds": rebuilds,
-            "rss_after_open_mb": rss_open, "peak_rss_mb": _rss_mb()}  # fmt: skip
+            "rss_after_open_mb": rss_open, "peak_rss_mb": _rss_mb()}
 
 
 def latency(db: Path, embedder: str, n: int, base: int) -> dict[str, object]:
@@ -176,7 +176,7 @@ def latency(db: Path, embedder: str, n: int, base: int) -> dict[str, object]:
             with lock:
                 if self.path == "/feed.xml":
                     body = ("<?xml version='1.0'?><rss version='2.0'><channel><title>Bench</title>"
-                            + "".join(items) + "</channel></rss>").encode()  # fmt: skip
+                            + "".join(items) + "</channel></rss>").encode()
                 else:
                     body = pages.get(self.path, b"")
             self.send_response(200 if body else 404)
@@ -195,7 +195,7 @@ def latency(db: Path, embedder: str, n: int, base: int) -> dict[str, object]:
     def run() -> None:  # SQLite connections stay in the thread that made them
         with Store(db, settings=s) as st:
             w = Watcher(st, [FeedSource(f"{base_url}/feed.xml", settings=s)], settings=s, sink=sink,  # type: ignore[arg-type]
-                        log=lambda m: print(m, file=sys.stderr))  # fmt: skip
+                        log=lambda m: print(m, file=sys.stderr))
             w.stop = stop
             w.live.warm()  # models loaded before the first article appears (as `run` does itself)
             ready.set()
@@ -209,7 +209,7 @@ def latency(db: Path, embedder: str, n: int, base: int) -> dict[str, object]:
             paras = "".join(f"<p>{html.escape(p)}</p>" for p in d["text"].split("\n\n"))
             with lock:
                 pages[f"/a/{i}"] = (f"<html><head><title>Article {i}</title></head><body><article><h1>Article {i}</h1>"
-                                    f"{paras}</article></body></html>").encode()  # fmt: skip
+                                    f"{paras}</article></body></html>").encode()
                 items.insert(0, f"<item><title>Article {i}</title><link>{base_url}/a/{i}</link><guid>g{i}</guid></item>")
             time.sleep(0.3)
         deadline = time.time() + 60
@@ -224,7 +224,7 @@ def latency(db: Path, embedder: str, n: int, base: int) -> dict[str, object]:
             "host_interval_s": HOST_INTERVAL[0],
             "p50_ms": round(1000 * statistics.median(lat)) if lat else None,
             "p95_ms": round(1000 * q[18]) if len(lat) >= 2 else None,
-            "max_ms": round(1000 * lat[-1]) if lat else None, "peak_rss_mb": _rss_mb()}  # fmt: skip
+            "max_ms": round(1000 * lat[-1]) if lat else None, "peak_rss_mb": _rss_mb()}
 
 
 def main() -> int:
@@ -246,7 +246,7 @@ def main() -> int:
         db = Path(args.db)
         fn = {"build": lambda: build(args.base, args.embedder, db),
               "throughput": lambda: throughput(db, args.embedder, args.stream, args.base),
-              "latency": lambda: latency(db, args.embedder, args.latency, args.base)}[args.step]  # fmt: skip
+              "latency": lambda: latency(db, args.embedder, args.latency, args.base)}[args.step]
         print(json.dumps(fn()), flush=True)
         return 0
     rows = []
@@ -254,7 +254,7 @@ def main() -> int:
     def step(name: str, db: Path) -> None:
         cmd = [sys.executable, __file__, "--step", name, "--db", str(db), "--base", str(args.base), "--embedder",
                args.embedder, "--stream", str(args.stream), "--latency", str(args.latency),
-               "--host-interval", str(args.host_interval)]  # fmt: skip
+               "--host-interval", str(args.host_interval)]
         out = subprocess.run(cmd, capture_output=True, text=True)
         if out.returncode != 0:
             raise SystemExit(f"step {name} failed:\n{out.stderr[-3000:]}")

@@ -115,11 +115,11 @@ def test_a_surrogate_sent_to_the_api_is_a_4xx_with_a_reason_not_a_500(tmp_path: 
     body = '{"documents": [{"id": "bad", "text": "lone \\ud800 surrogate"}]}'
     with TestClient(app) as client:
         r = client.post("/api/documents", content=body, headers={"Authorization": "Bearer secret-token",
-                                                                 "Content-Type": "application/json"})  # fmt: skip
+                                                                 "Content-Type": "application/json"})
         assert 400 <= r.status_code < 500, r.text
         assert "surrogate" in r.json()["detail"]
         ok = client.post("/api/documents", json={"documents": [{"id": "good", "text": _text(1)}]},
-                         headers={"Authorization": "Bearer secret-token"})  # fmt: skip
+                         headers={"Authorization": "Bearer secret-token"})
         assert ok.status_code == 201
 
 
@@ -222,7 +222,7 @@ def test_every_reader_accounts_for_every_record_of_a_mixed_hostile_folder(tmp_pa
 
 
 def test_compare_refuses_an_oversize_file_by_its_size_before_reading_it(tmp_path: Path,
-                                                                       capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     from retold.cli import main
 
     big = tmp_path / "big.txt"

@@ -146,7 +146,7 @@ EXAMPLES = int(os.environ.get("RETOLD_FUZZ_EXAMPLES", "15"))
 
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("RETOLD_FUZZ_RANDOM"),
-          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+          suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.sampled_from(ALPHABET), min_size=1, max_size=24))
 def test_doubling_any_input_at_most_doubles_the_time(unit: str) -> None:
     """Three doublings (8x) of any repeated input: segmentation and normalisation time grow at

@@ -315,7 +315,7 @@ def hostile_store_url() -> Iterator[str]:
             id=p, text=hostile_article(i), title=PAYLOADS[(i + 1) % len(PAYLOADS)],
             outlet=PAYLOADS[(i + 2) % len(PAYLOADS)], url=f"javascript:window.__xss='url{i}'",
             date=parse_text(f" date 2021-10-{10 + i:02d} x", id="d").date,
-        ))  # fmt: skip
+        ))
     corpus.add_documents(docs)
     app = create_app(settings=HASH, options=ServiceOptions(workers=2), corpus=corpus)
     with serve_in_thread(app) as url:

@@ -214,7 +214,7 @@ def test_health_does_not_show_the_store_path(tmp_path: Path) -> None:
 
 
 def test_serve_creates_a_missing_store_only_with_create(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, kw=kw))
     db = tmp_path / "new.db"
@@ -224,7 +224,7 @@ def test_serve_creates_a_missing_store_only_with_create(tmp_path: Path, monkeypa
     assert db.exists() and "created an empty store" in capsys.readouterr().err
     with TestClient(seen["app"], base_url="http://127.0.0.1:8000") as client:
         r = client.post("/api/documents", json={"documents": [{"id": "x", "text": "The plan was approved on Monday."}]},
-                        headers={"Authorization": "Bearer a-long-token"})  # fmt: skip
+                        headers={"Authorization": "Bearer a-long-token"})
         assert r.status_code == 201, r.text
         assert client.get("/api/health").json()["store"]["documents"] == 1
 

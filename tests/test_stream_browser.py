@@ -54,7 +54,7 @@ def test_live_panel_shows_a_new_hit_without_reload(tmp_path: Path) -> None:
             page.goto(url + "/")
             page.click("#tabbtn-live")
             page.wait_for_function("document.getElementById('live-status').textContent.includes('listening')",
-                                   timeout=20_000)  # fmt: skip
+                                   timeout=20_000)
             assert page.locator(".live-item").count() == 0  # only what arrives from now on
             copy = {"id": "reprint", "title": "Reprint: troops on the border", "text": SEED_B, "date": "2021-11-01"}
             r = httpx.post(f"{url}/api/documents?check=true", json={"documents": [copy]}, headers=AUTH, timeout=30)

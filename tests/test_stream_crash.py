@@ -57,7 +57,7 @@ def _run(db: Path, out: Path, url: str, *, fault: str | None = None, to_stdout: 
             r = subprocess.run(cmd, env=env, stdout=f, stderr=subprocess.PIPE, timeout=120)
     else:
         r = subprocess.run([*cmd, "--output", str(out)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                           timeout=120)  # fmt: skip
+                           timeout=120)
     if r.returncode not in (0, -signal.SIGKILL):
         raise AssertionError(f"retold watch exited {r.returncode}: {r.stderr.decode()[-3000:]}")
     return r.returncode
@@ -95,7 +95,7 @@ def test_exactly_once_after_kills_from_outside(site, tmp_path):
     url = f"{site.url}/feed.xml"
     for want in (1, 3):  # kill as soon as the want-th line is on disk, wherever the process is then
         proc = subprocess.Popen([*RETOLD, "watch", str(db), url, "--output", str(out), "--quiet"], env=_env(),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if out.exists() and out.read_bytes().count(b"\n") >= want:
@@ -111,7 +111,7 @@ def test_sigterm_stops_after_the_current_article_and_a_restart_resumes(site, tmp
     db, out = tmp_path / "w.db", tmp_path / "out.jsonl"
     url = f"{site.url}/feed.xml"
     proc = subprocess.Popen([*RETOLD, "watch", str(db), url, "--output", str(out)], env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (out.exists() and out.read_bytes().count(b"\n") >= 1):
         time.sleep(0.005)

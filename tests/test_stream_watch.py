@@ -58,7 +58,7 @@ def test_watch_reports_copies_and_survives_bad_feeds_and_pages(site, tmp_path):
     site.put("/a/1", Page(article_html("Russian troops mass on the border", SEED_A)))
     site.put("/a/u1", Page(article_html(*UNRELATED[0])))
     site.put("/feed-a.xml", Page(rss("Daily Post", b, [("a1", "/a/1", "Troops"), ("u1", "/a/u1", "Cycle lanes")]),
-                                 "application/rss+xml"))  # fmt: skip
+                                 "application/rss+xml"))
     site.put("/feed-500.xml", Page(b"oops", "text/plain", status=500))
     site.put("/b/big", Page(b"<html><body>" + b"<p>word </p>" * 20_000 + b"</body></html>"))
     site.put("/b/stream", Page(b"<html><body>" + b"<p>word </p>" * 20_000 + b"</body></html>", chunked=True))
@@ -66,7 +66,7 @@ def test_watch_reports_copies_and_survives_bad_feeds_and_pages(site, tmp_path):
     site.put("/private/x", Page(article_html(*UNRELATED[1])))
     site.put("/feed-b.xml", Page(atom("Reprinter", b, [("big", "/b/big", "Big"), ("stream", "/b/stream", "Stream"),
                                                         ("pdf", "/b/pdf", "Pdf"), ("p", "/private/x", "Private")]),
-                                 "application/atom+xml"))  # fmt: skip
+                                 "application/atom+xml"))
     urls = [f"{b}/feed-500.xml", f"{b}/feed-a.xml", f"{b}/feed-b.xml"]
     s, db, buf, logs = _settings(), tmp_path / "w.db", io.BytesIO(), []
 
@@ -90,7 +90,7 @@ def test_watch_reports_copies_and_survives_bad_feeds_and_pages(site, tmp_path):
     # Later: a rewritten copy of /a/1 appears in the other feed; feed-a has not changed (304).
     site.put("/b/1", Page(article_html("Reprint: troops at the border", SEED_B)))
     site.put("/feed-b.xml", Page(atom("Reprinter", b, [("b1", "/b/1", "Reprint"), ("big", "/b/big", "Big")]),
-                                 "application/atom+xml"))  # fmt: skip
+                                 "application/atom+xml"))
     buf2 = io.BytesIO()
     summary2, stats2 = _watch(db, urls, s, buf2)
     (line,) = _lines(buf2)
@@ -149,7 +149,7 @@ def test_fetcher_conditional_get_retries_and_caps():
 
     sleeps: list[float] = []
     f = Fetcher(StreamSettings(host_interval_s=0, backoff_s=0.25, retries=2, max_bytes=4096),
-                transport=httpx.MockTransport(app2), sleep=sleeps.append)  # fmt: skip
+                transport=httpx.MockTransport(app2), sleep=sleeps.append)
     r = f.get("http://y.test/feed")
     assert r.status == 200 and r.etag == '"v1"' and "retold-watch" in calls[-1].headers["User-Agent"]
     assert f.get("http://y.test/feed", etag=r.etag).not_modified
@@ -187,9 +187,9 @@ def test_folder_and_stdin_sources(tmp_path):
 
     # `-`: JSON Lines on standard input, through the command line; a bad line is reported and skipped.
     stdin = "\n".join([json.dumps({"id": "s1", "text": SEED_A, "date": "2021-10-31"}), "not json",
-                       json.dumps({"id": "s2", "text": SEED_B, "date": "2021-11-01"})]) + "\n"  # fmt: skip
+                       json.dumps({"id": "s2", "text": SEED_B, "date": "2021-11-01"})]) + "\n"
     r = subprocess.run([sys.executable, "-m", "retold.cli", "watch", str(tmp_path / "s.db"), "-", "--embedder", "hash"],
-                       input=stdin.encode(), capture_output=True, timeout=120)  # fmt: skip
+                       input=stdin.encode(), capture_output=True, timeout=120)
     assert r.returncode == 0, r.stderr.decode()
     out = [json.loads(x) for x in r.stdout.decode().splitlines()]
     assert [d["article"]["id"] for d in out] == ["s1", "s2"] and out[1]["sources"] == ["s1"]
@@ -230,7 +230,7 @@ def test_host_interval_and_crawl_delay():
         return httpx.Response(200, text="ok")
 
     f = Fetcher(StreamSettings(host_interval_s=1.0), transport=httpx.MockTransport(app), clock=lambda: now[0],
-                sleep=sleep)  # fmt: skip
+                sleep=sleep)
     f.get("http://fast.test/a")  # robots.txt, then the page: one interval between them
     f.get("http://fast.test/b")
     assert sleeps == [1.0, 1.0]

@@ -88,7 +88,7 @@ def test_events_carry_what_a_watcher_adds_to_the_same_store(service):
         s = settings.replace(stream={"host_interval_s": 0})
         with Store(db, settings=s) as st:
             w = Watcher(st, open_sources([f"{b}/feed.xml"], settings=s), settings=s, sink=LineSink(io.BytesIO()),
-                        log=lambda m: None)  # fmt: skip
+                        log=lambda m: None)
             w.run(once=True)
             w.close()
         reader.join(timeout=30)
@@ -97,7 +97,7 @@ def test_events_carry_what_a_watcher_adds_to_the_same_store(service):
         # And the service's own check sees what the watcher stored (its index reloads once).
         doc = parse_text(SEED_B.replace("Kofman", "Mr Kofman"), id="third")
         r = httpx.post(f"{url}/api/documents?check=true", json={"documents": [{"id": doc.id, "text": doc.text}]},
-                       headers=AUTH, timeout=30)  # fmt: skip
+                       headers=AUTH, timeout=30)
         assert set(r.json()["results"][0]["sources"]) | set(r.json()["results"][0]["related"]) >= {f"{b}/a/0"}
     finally:
         server.shutdown()
@@ -116,7 +116,7 @@ def test_an_event_stream_outlives_the_body_timeout(tmp_path):
         reader.start()
         time.sleep(1.5)  # three body timeouts: the stream must still be open
         r = httpx.post(f"{url}/api/documents?check=true", json={"documents": [{"id": "late", "text": SEED_A}]},
-                       headers=AUTH, timeout=30)  # fmt: skip
+                       headers=AUTH, timeout=30)
         assert r.status_code == 201
         reader.join(timeout=20)
         assert [e["article"]["id"] for e in got] == ["late"]

@@ -232,7 +232,7 @@ class Detector:
                 condensed_a=sum(_condenses(d.b, d.a, len(d.pair.b), len(d.pair.a), t) for d in details
                                 if (d.pair.a, d.pair.b) in kept),
                 condensed_b=sum(_condenses(d.a, d.b, len(d.pair.a), len(d.pair.b), t) for d in details
-                                if (d.pair.a, d.pair.b) in kept),  # fmt: skip
+                                if (d.pair.a, d.pair.b) in kept),
                 min_confidence=s.verdict.min_source_confidence,
             )
         else:

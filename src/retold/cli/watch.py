@@ -21,7 +21,7 @@ from retold.cli.common import build_settings, settings_options
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--once", is_flag=True, help="One pass over every source, then exit (for cron).")
 @click.option("--output", "output_path", type=click.Path(dir_okay=False),
-              help="Append the JSON lines to this file instead of stdout.")  # fmt: skip
+              help="Append the JSON lines to this file instead of stdout.")
 @click.option("--interval", type=float, help="Seconds between two polls of a feed (stream.poll_interval_s).")
 @click.option("--all", "include_all", is_flag=True, help="Also list candidates that turned out same-story or unrelated.")
 @click.option("--max-seconds", type=float, help="Stop after this long (a bounded run).")
@@ -29,7 +29,7 @@ from retold.cli.common import build_settings, settings_options
 @settings_options
 def watch(db: str, sources: tuple[str, ...], once: bool, output_path: str | None, interval: float | None,
           include_all: bool, max_seconds: float | None, quiet: bool, config_path: str | None, embedder: str | None,
-          lexical_only: bool) -> None:  # fmt: skip
+          lexical_only: bool) -> None:
     """Watch SOURCES (RSS/Atom URLs, folders, - for JSON Lines on stdin) and add every new article
     to DB, printing one JSON line per article with its sources, copies and passages.
 
@@ -56,7 +56,7 @@ def watch(db: str, sources: tuple[str, ...], once: bool, output_path: str | None
     sink = LineSink.for_file(output_path) if output_path else LineSink.for_stdout()
     with Store(db, settings=settings) as store:
         watcher = Watcher(store, srcs, settings=settings, sink=sink, include_all=include_all,
-                          log=lambda m: click.echo(m, err=True))  # fmt: skip
+                          log=lambda m: click.echo(m, err=True))
 
         def stop(signum: int, frame: Any) -> None:
             watcher.stop.set()
@@ -72,4 +72,4 @@ def watch(db: str, sources: tuple[str, ...], once: bool, output_path: str | None
     if not quiet:
         d = summary.to_dict()
         click.echo(f"watch: {d['reported']} reported, {d['duplicates']} duplicates, {d['rejected']} rejected, "
-                   f"{d['failed']} failed, {d['polls']} polls in {d['seconds']:.1f} s", err=True)  # fmt: skip
+                   f"{d['failed']} failed, {d['polls']} polls in {d['seconds']:.1f} s", err=True)

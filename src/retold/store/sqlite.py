@@ -263,7 +263,7 @@ class Store:
                 d.id, d.text, r.content_hash, d.date.isoformat() if d.date else None, d.title, d.url,
                 d.outlet, json.dumps(dict(d.meta), default=str), r.origin, time.time(),
             ),
-        )  # fmt: skip
+        )
         rid = int(cur.lastrowid or 0)
         self.db.executemany(
             "INSERT INTO sentences(doc, idx, start, end, paragraph) VALUES (?, ?, ?, ?, ?)",
@@ -326,7 +326,7 @@ class Store:
             raise
 
     def save_pairs(self, rows: Iterable[tuple[int, int, str, str | None, float, Mapping[str, Any]]], *,
-                   digest: str, replace_all: bool = False) -> None:  # fmt: skip
+                   digest: str, replace_all: bool = False) -> None:
         """Store detected pairs ``(a_rowid, b_rowid, verdict, source, score, result JSON)``."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -389,7 +389,7 @@ class Store:
 
     def put_ann(self, name: str, count: int, stamp: str, blob: bytes) -> None:
         self.db.execute("INSERT OR REPLACE INTO ann(name, count, stamp, blob) VALUES (?, ?, ?, ?)",
-                        (name, count, stamp, blob))  # fmt: skip
+                        (name, count, stamp, blob))
 
     def get_ann(self, name: str) -> tuple[int, str, bytes] | None:
         row = self.db.execute("SELECT count, stamp, blob FROM ann WHERE name = ?", (name,)).fetchone()
@@ -409,7 +409,7 @@ class Store:
         return Document(
             id=row[1], text=row[2], date=Date.fromisoformat(row[3]) if row[3] else None,
             title=row[4], url=row[5], outlet=row[6], meta=json.loads(row[7] or "{}"),
-        )  # fmt: skip
+        )
 
     def get(self, id: str) -> Document:
         row = self.db.execute(f"SELECT {self._DOC_COLS} FROM documents WHERE id = ?", (id,)).fetchone()

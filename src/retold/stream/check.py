@@ -24,7 +24,7 @@ def check_and_add(live: LiveCorpus, state: StreamState, docs: Sequence[Document]
         t0 = time.perf_counter()
         result = live.query(doc)
         line = article_line(doc, result, source=source, found_at=time.time(),
-                            timings={"query": time.perf_counter() - t0})  # fmt: skip
+                            timings={"query": time.perf_counter() - t0})
         seen = [("text", text_key(doc))] + ([("url", doc.url)] if doc.url else [])
         text = dumps(line)
         def finish(d: Document = doc, t: str = text, s: list[tuple[str, str]] = seen) -> None:

@@ -75,7 +75,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Fee
     if not parsed.entries and parsed.get("bozo") and not parsed.feed.get("title"):
         reason = parsed.get("bozo_exception")
         raise InputError(f"{url}: not an RSS or Atom feed ({type(reason).__name__ if reason else 'no entries'}: "
-                         f"{reason}); check the address")  # fmt: skip
+                         f"{reason}); check the address")
     entries = []
     for e in parsed.entries:
         link = e.get("link") or None
@@ -88,6 +88,6 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Fee
             guid = "sha1:" + hashlib.sha1(f"{title}\n{summary}".encode("utf-8", "replace")).hexdigest()
         day, ts = _when(e)
         entries.append(FeedEntry(guid=str(guid), url=link, title=title, date=day, summary=summary,
-                                 author=e.get("author") or None, timestamp=ts))  # fmt: skip
+                                 author=e.get("author") or None, timestamp=ts))
     feed = parsed.feed
     return Feed(url=url, title=feed.get("title") or None, link=feed.get("link") or None, entries=tuple(entries))

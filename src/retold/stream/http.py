@@ -175,7 +175,7 @@ class Fetcher:
         """GET ``url`` politely; a 304 comes back as a result, every other failure as FetchError."""
         if not self.allowed(url):
             raise RobotsDisallowedError(f"{url}: robots.txt of {host_of(url)} disallows it for "
-                                        f"{self._agent_token()!r}; skipped", url=url)  # fmt: skip
+                                        f"{self._agent_token()!r}; skipped", url=url)
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -229,7 +229,7 @@ class Fetcher:
                         f"{url}: HTTP {r.status_code} {r.reason_phrase}" + (
                             "; will retry later" if r.status_code >= 500 or r.status_code == 429 else ""),
                         url=url, status=r.status_code, retryable=r.status_code >= 500 or r.status_code == 429,
-                    )  # fmt: skip
+                    )
                     err.retry_after = _retry_after(r.headers.get("Retry-After"))  # type: ignore[attr-defined]
                     raise err
                 declared = r.headers.get("Content-Length")
@@ -250,7 +250,7 @@ class Fetcher:
                 return self._result(url, r, b"".join(chunks), t0, attempt)
         except httpx.TimeoutException:
             raise FetchError(f"{url}: no answer within stream.timeout_s = {s.timeout_s:g} s", url=url,
-                             retryable=True) from None  # fmt: skip
+                             retryable=True) from None
         except httpx.TransportError as exc:
             raise FetchError(f"{url}: {type(exc).__name__}: {exc}", url=url, retryable=True) from None
         except httpx.HTTPError as exc:  # invalid URL, too many redirects, decoding errors
@@ -269,7 +269,7 @@ class Fetcher:
             url=str(r.url) if r.url else url, status=r.status_code, body=body,
             content_type=r.headers.get("Content-Type", ""), etag=r.headers.get("ETag"),
             last_modified=r.headers.get("Last-Modified"), seconds=time.perf_counter() - t0, attempts=attempt,
-        )  # fmt: skip
+        )
 
 
 def _retry_after(value: str | None) -> float | None:

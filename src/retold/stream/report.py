@@ -78,6 +78,6 @@ def event_of(seq: int, line: Mapping[str, Any]) -> dict[str, Any]:
     for h in line.get("hits", []):
         other = h.get("documents", {}).get("b", {})
         hits.append({**{k: h.get(k) for k in keep}, "title": other.get("title"), "outlet": other.get("outlet"),
-                     "url": other.get("url"), "passages": len(h.get("passages", []))})  # fmt: skip
+                     "url": other.get("url"), "passages": len(h.get("passages", []))})
     return {"seq": seq, "article": line.get("article"), "sources": line.get("sources", []),
-            "copies": line.get("copies", []), "related": line.get("related", []), "hits": hits}  # fmt: skip
+            "copies": line.get("copies", []), "related": line.get("related", []), "hits": hits}

@@ -88,7 +88,7 @@ class FeedSource(Source):
             wait = min(s.poll_interval_s * 2 ** (failures - 1), s.max_backoff_s)
             log(f"feed failed: {got.error} (failure {failures}; next try in {wait:g} s)")
             state.save_source(replace(st, last_poll=now, next_poll=now + wait, failures=failures,
-                                      last_error=str(got.error), polls=st.polls + 1))  # fmt: skip
+                                      last_error=str(got.error), polls=st.polls + 1))
             return 0
         r, feed = got.result, got.feed
         if r.not_modified or feed is None:
@@ -102,9 +102,9 @@ class FeedSource(Source):
             (e.guid, {"kind": "page", "url": e.url, "guid": e.guid, "title": e.title,
                       "date": e.date.isoformat() if e.date else None, "outlet": feed.outlet, "feed": self.name})
             for e in entries if e.url
-        ]  # fmt: skip
+        ]
         new = replace(st, etag=r.etag, last_modified=r.last_modified, last_poll=now, next_poll=now + s.poll_interval_s,
-                      failures=0, last_error=None, polls=st.polls + 1)  # fmt: skip
+                      failures=0, last_error=None, polls=st.polls + 1)
         return state.save_poll(new, items, seen_kind="guid")
 
 

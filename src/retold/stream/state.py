@@ -149,7 +149,7 @@ class StreamState:
         row = self.db.execute(
             "SELECT name, kind, etag, last_modified, last_poll, next_poll, failures, last_error, polls, not_modified "
             "FROM stream_sources WHERE name = ?", (name,)
-        ).fetchone()  # fmt: skip
+        ).fetchone()
         if row is None:
             return SourceState(name, kind)
         return SourceState(*row)
@@ -201,7 +201,7 @@ class StreamState:
             "last_error, polls, not_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (s.name, s.kind, s.etag, s.last_modified, s.last_poll, s.next_poll, s.failures, s.last_error, s.polls,
              s.not_modified),
-        )  # fmt: skip
+        )
 
     # -- the queue -------------------------------------------------------------------------------
     def pending(self, *, now: float | None = None, limit: int = 100) -> list[Item]:
@@ -210,7 +210,7 @@ class StreamState:
         rows = self.db.execute(
             "SELECT source, key, entry, attempts, found_at FROM stream_items WHERE status = 'pending' "
             "AND next_try <= ? ORDER BY found_at, rowid LIMIT ?", (t, limit)
-        ).fetchall()  # fmt: skip
+        ).fetchall()
         return [Item(s, k, json.loads(e), int(a), float(f)) for s, k, e, a, f in rows]
 
     def count_pending(self) -> int:
@@ -227,7 +227,7 @@ class StreamState:
         self._tx(lambda: self.db.execute(
             "UPDATE stream_items SET attempts = ?, error = ?, next_try = ?, status = ? WHERE source = ? AND key = ?",
             (attempts, error, time.time() + delay_s, "failed" if give_up else "pending", item.source, item.key),
-        ))  # fmt: skip
+        ))
         return give_up
 
     def close_item(self, item: Item, status: str, error: str | None = None, doc_id: str | None = None) -> None:
@@ -238,7 +238,7 @@ class StreamState:
         self.db.execute(
             "UPDATE stream_items SET status = ?, error = ?, doc_id = ?, attempts = attempts + 1, done_at = ? "
             "WHERE source = ? AND key = ?", (status, error, doc_id, time.time(), item.source, item.key)
-        )  # fmt: skip
+        )
 
     def seen(self, kind: str, key: str) -> str | None:
         row = self.db.execute("SELECT doc_id FROM stream_seen WHERE kind = ? AND key = ?", (kind, key)).fetchone()
@@ -255,7 +255,7 @@ class StreamState:
             "INSERT OR IGNORE INTO stream_seen(kind, key, doc_id) VALUES (?, ?, ?)", [(k, v, doc_id) for k, v in seen]
         )
         self.db.execute("INSERT INTO stream_outbox(doc_id, at, line, emitted) VALUES (?, ?, ?, ?)",
-                        (doc_id, time.time(), line, int(emitted)))  # fmt: skip
+                        (doc_id, time.time(), line, int(emitted)))
 
     # -- the outbox ------------------------------------------------------------------------------
     def unemitted(self) -> list[OutLine]:
@@ -277,7 +277,7 @@ class StreamState:
             "lines": int(self.db.execute("SELECT count(*) FROM stream_outbox").fetchone()[0]),
             "sources": [{"name": n, "kind": k, "polls": p, "not_modified": nm, "failures": f, "last_error": e}
                         for n, k, p, nm, f, e in sources],
-        }  # fmt: skip
+        }
 
 
 def events_after(db: sqlite3.Connection, seq: int, *, limit: int = 100) -> list[tuple[int, str]]:

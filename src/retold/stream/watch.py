@@ -145,7 +145,7 @@ class WatchSummary:
     def to_dict(self) -> dict[str, Any]:
         return {"polls": self.polls, "queued": self.queued, "reported": self.reported, "duplicates": self.duplicates,
                 "rejected": self.rejected, "failed": self.failed, "retried": self.retried,
-                "seconds": round(self.seconds, 3)}  # fmt: skip
+                "seconds": round(self.seconds, 3)}
 
 
 class Watcher:
@@ -192,10 +192,10 @@ class Watcher:
             now = time.time()
             due = [src for src in self.sources
                    if not (once and src.name in polled_once and not isinstance(src, StdinSource))
-                   and (once or src.due(self.state.source(src.name, src.kind), now))]  # fmt: skip
+                   and (once or src.due(self.state.source(src.name, src.kind), now))]
             # Feeds are fetched side by side in the pool; what they found is saved here, in order.
             fetches = {src.name: self.pool.submit(src.fetch, self.fetcher, self.state.source(src.name, src.kind))
-                       for src in due if isinstance(src, FeedSource)}  # fmt: skip
+                       for src in due if isinstance(src, FeedSource)}
             for src in due:
                 if self.stop.is_set():
                     break
@@ -251,7 +251,7 @@ class Watcher:
     def process_pending(self, *, limit: int) -> int:
         skip = self._skip
         items = [i for i in self.state.pending(limit=limit + len(skip or ()))
-                 if not skip or (i.source, i.key) not in skip][:limit]  # fmt: skip
+                 if not skip or (i.source, i.key) not in skip][:limit]
         # Pages are fetched and extracted side by side; articles are then stored one by one, in
         # queue order, on this thread (the store's single writer). A URL already stored, or one
         # that an earlier item of the batch fetches, is not fetched again.
@@ -368,7 +368,7 @@ class Watcher:
             doc, url=url, title=doc.title or e.get("title"), outlet=e.get("outlet") or doc.outlet,
             date=document_from_mapping({"text": "", "date": entry_date}, default_id="", where=where).date
             if entry_date else doc.date, meta=meta,
-        )  # fmt: skip
+        )
 
     def _line(self, doc: Document, item: Item, result: Any, timings: dict[str, float]) -> str:
         guid = item.entry.get("guid")

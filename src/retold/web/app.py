@@ -91,7 +91,7 @@ def _workers(options: ServiceOptions, settings: Settings, embedder: Embedder | N
 
     procs = ProcessPool(options.workers, settings, embedder=embedder) if options.processes else None
     return Workers(workers=options.workers, max_pending=options.max_pending, timeout_s=options.timeout_s,
-                   max_per_client=options.max_per_client, processes=procs)  # fmt: skip
+                   max_per_client=options.max_per_client, processes=procs)
 
 
 def _client(request: Request) -> str:
@@ -258,7 +258,7 @@ def _add_error_handlers(app: FastAPI) -> None:
                        "wait for some to finish, or retry in a second"},
             status_code=429,
             headers={"Retry-After": "1"},
-        )  # fmt: skip
+        )
 
     app.add_exception_handler(ClientOverloaded, client_overloaded)
     app.add_exception_handler(Overloaded, overloaded)
@@ -302,7 +302,7 @@ def _add_api_routes(app: FastAPI) -> None:
         if state.workers.processes is not None:  # killed at the deadline: a timed-out compare frees its CPU
             heavy = len(a.text) + len(b.text) > state.options.heavy_chars
             return _json(await state.workers.run_isolated(compare_job, a, b, include_text, client=_client(request),
-                                                          heavy=heavy))  # fmt: skip
+                                                          heavy=heavy))
 
         def work() -> bytes:
             return _dumps(to_dict(state.detector.compare(a, b), include_text=include_text))
