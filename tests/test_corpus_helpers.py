@@ -30,7 +30,7 @@ def test_generated_corpus_is_deterministic_and_varied() -> None:
 
 def test_semantic_neighbours_must_stand_out_from_the_background():
     """Vectors sharing one strong common direction all pass a cosine floor; only a real
-    near-duplicate stands out from the background by SEMANTIC_MIN_Z standard deviations."""
+    near-duplicate stands out from the background by candidates.semantic_min_z standard deviations."""
     import numpy as np
 
     from retold.corpus.archive import background_sample, semantic_neighbours
@@ -42,11 +42,11 @@ def test_semantic_neighbours_must_stand_out_from_the_background():
     vecs[1] = vecs[0] + rng.normal(scale=0.02, size=64)  # a near-duplicate of document 0
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     ann = AnnIndex.build(np.arange(400), vecs.astype(np.float32))
-    floor_only = semantic_neighbours(ann, ann.vectors[:2], k=6, floor=0.55, sample=None)
+    floor_only = semantic_neighbours(ann, ann.vectors[:2], k=6, floor=0.55, sample=None, min_z=5.0)
     assert all(len(row) == 6 for row in floor_only)  # the common direction: everything is "near"
     sample = background_sample(ann)
     assert sample is not None
-    hits = semantic_neighbours(ann, ann.vectors[:2], k=6, floor=0.55, sample=sample)
+    hits = semantic_neighbours(ann, ann.vectors[:2], k=6, floor=0.55, sample=sample, min_z=5.0)
     assert [sorted(lab for lab, _ in row) for row in hits] == [[0, 1], [0, 1]]
     small = AnnIndex.build(np.arange(50), vecs[:50].astype(np.float32))
     assert background_sample(small) is None

@@ -7,9 +7,10 @@ import random
 
 import pytest
 
+from retold.candidates.channels import containment_pairs
 from retold.cli import main
-from retold.config import Settings
-from retold.corpus.archive import Corpus, add_documents, containment_pairs
+from retold.config import CandidateSettings, Settings
+from retold.corpus.archive import Corpus, add_documents
 from retold.corpus.graph import PairLink, outlet_table, reprint_clusters, source_graph
 from retold.store import Store
 from retold.types import Document
@@ -129,7 +130,7 @@ def test_containment_pairs_matches_brute_force() -> None:
 
     rng = np.random.default_rng(1)
     wins = [np.unique(rng.integers(0, 60, size=rng.integers(1, 20))).astype(np.uint32) for _ in range(25)]
-    got = containment_pairs(wins, min_shared=2, min_containment=0.3, max_df=100)
+    got = containment_pairs(wins, CandidateSettings(min_shared_fingerprints=2, min_containment=0.3, max_fingerprint_df=100))
     want = {}
     for i in range(25):
         for j in range(i + 1, 25):

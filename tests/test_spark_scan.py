@@ -1,4 +1,4 @@
-"""The Spark engine (local[2]) against the local engine: same pairs and passages, resume, small inputs.
+"""The Spark engine (local[2]) against the local engine and the store scan: same pairs and passages, resume, small inputs.
 
 One SparkSession serves every test (start-up is 10-30 s); the whole file is one full scan of a
 300-article generated corpus (stopped after `candidates`, then resumed) plus two tiny scans.
@@ -45,7 +45,7 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_spark_matches_local_and_resumes_after_a_stage(spark, tmp_path: Path, fast_settings) -> None:
+def test_spark_matches_local_and_resumes_after_a_stage(spark, tmp_path: Path, fast_settings, capsys) -> None:
     recs, truth = generate_corpus(300, seed=11)
     src = write_jsonl(recs, tmp_path / "corpus.jsonl")
     local_out = tmp_path / "local.jsonl"
@@ -66,6 +66,29 @@ def test_spark_matches_local_and_resumes_after_a_stage(spark, tmp_path: Path, fa
     assert (tmp_path / "sc.jsonl").read_bytes() == (tmp_path / "lc.jsonl").read_bytes()
     for field in ("documents", "candidates", "compared", "pairs", "reuse_pairs", "passages", "clusters"):
         assert getattr(resumed, field) == getattr(local, field), field
+    # The store scan (retold add + retold scan DB) proposes pairs through the same candidate
+    # kernels (retold.candidates.channels): the same pairs, verdicts and passages.
+    store = _store_scan(src, tmp_path / "news.db", capsys)
+    assert [(x["a"], x["b"]) for x in store] == [(x["a"], x["b"]) for x in a]
+    for s, x in zip(store, a, strict=True):
+        assert (s["verdict"], s["degree"], s["source"]) == (x["verdict"], x["degree"], x["source"]), (x["a"], x["b"])
+        assert _spans(s["passages"]) == _spans(x["passages"]), (x["a"], x["b"])
+
+
+def _spans(passages: list[dict]) -> list[tuple]:
+    return [(p["type"], p["a"]["start"], p["a"]["end"], p["b"]["start"], p["b"]["end"]) for p in passages]
+
+
+def _store_scan(src: Path, db: Path, capsys) -> list[dict]:
+    """``retold add DB CORPUS --embedder hash`` then ``retold scan DB --jsonl``, through the CLI."""
+    from retold.cli import main
+
+    capsys.readouterr()
+    assert main(["add", str(db), str(src), "--embedder", "hash", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["scan", str(db), "--jsonl", "--quiet"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.strip()]
+    return sorted(lines, key=lambda x: (x["a"], x["b"]))
 
 
 def test_small_inputs_never_give_empty_output(spark, tmp_path: Path, fast_settings) -> None:

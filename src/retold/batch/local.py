@@ -5,9 +5,12 @@
 
     fingerprint  → per document: MinHash band keys, winnowed fingerprints, a document vector and
                    its SimHash band keys                      (retold.candidates.fingerprint, retold.candidates.lsh)
-    candidates   → pairs sharing a MinHash band (near-duplicates), ≥ ``min_shared_fingerprints``
-                   winnowed fingerprints (excerpts), or a SimHash band with document cosine
-                   ≥ ``semantic_threshold`` (paraphrases)
+    candidates   → the lexical and containment channels of retold.candidates.channels, with the
+                   store scan's rules (``Settings.candidates``): a shared MinHash band at estimated
+                   Jaccard ≥ ``min_jaccard`` (near-duplicates), ≥ ``min_shared_fingerprints``
+                   shared winnowed fingerprints at containment ≥ ``min_containment`` (excerpts);
+                   and a SimHash band with document cosine ≥ ``batch.semantic_threshold``
+                   (paraphrases; the store uses its ANN index instead)
     compare      → Detector.compare_prepared on every candidate pair (retold.pipeline)
     passages     → one row per reused passage of the reuse pairs
     clusters     → connected components of the reuse pairs (reprint clusters)
@@ -46,8 +49,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from retold.candidates.fingerprint import MinHasher, text_shingles, winnow
-from retold.candidates.lsh import band_keys, candidate_pairs
+from retold.candidates.channels import containment_pairs, lexical_pairs
+from retold.candidates.fingerprint import MinHasher, corpus_fingerprints
+from retold.candidates.lsh import band_keys
 from retold.config import BatchSettings, Settings
 from retold.errors import ConfigError, InputError
 from retold.ingest import document_from_mapping
@@ -106,6 +110,7 @@ def document_from_record(rec: Mapping[str, Any], *, where: str) -> Document:
 @dataclass(frozen=True, slots=True)
 class FingerprintRow:
     id: str
+    sig: list[int]
     keys: list[int]
     fps: list[int]
     simkeys: list[int]
@@ -155,8 +160,7 @@ class Fingerprinter:
 
     def rows(self, docs: Sequence[Document]) -> list[FingerprintRow]:
         fp, o = self.settings.fingerprint, self.options
-        sh = [text_shingles(d.text, shingle_size=fp.shingle_size) for d in docs]
-        sigs = self.minhasher.signatures(sh)
+        sigs, wins, _ = corpus_fingerprints([d.text for d in docs], self.minhasher, shingle_size=fp.shingle_size)
         keys = band_keys(sigs, bands=fp.bands, rows=fp.rows) if len(docs) else np.zeros((0, fp.bands), np.int64)
         vecs: np.ndarray | None = None
         if o.semantic and docs:
@@ -169,7 +173,8 @@ class Fingerprinter:
                 v = vecs[i]
                 vec = v.tolist()
                 simkeys = simhash_keys(v, self._hyperplanes(len(v)), bands=o.simhash_bands, rows=o.simhash_rows)
-            out.append(FingerprintRow(d.id, keys[i].tolist(), winnow(sh[i]).astype(np.int64).tolist(), simkeys, vec))
+            out.append(FingerprintRow(d.id, sigs[i].astype(np.int64).tolist(), keys[i].tolist(),
+                                      wins[i].astype(np.int64).tolist(), simkeys, vec))
         return out
 
 
@@ -365,9 +370,10 @@ def check_unique_ids(ids: Sequence[str], *, where: str) -> None:
         )
 
 
-def local_candidates(rows: Sequence[FingerprintRow], options: BatchOptions) -> list[tuple[str, str, int]]:
-    """Stage 2 on one machine: ``(a, b, via)`` sorted, with the same rules as the Spark joins."""
-    o = options
+def local_candidates(rows: Sequence[FingerprintRow], settings: Settings, options: BatchOptions) -> list[tuple[str, str, int]]:
+    """Stage 2 on one machine: ``(a, b, via)`` sorted, with the same rules as the Spark joins and
+    (lexical, containment) the store scan: the kernels of :mod:`retold.candidates.channels`."""
+    o, cs = options, settings.candidates
     ids = [r.id for r in rows]
     via: dict[tuple[str, str], int] = {}
 
@@ -376,21 +382,11 @@ def local_candidates(rows: Sequence[FingerprintRow], options: BatchOptions) -> l
         via[key] = via.get(key, 0) | bit
 
     if rows:
-        keys = np.array([r.keys for r in rows], dtype=np.int64)
-        for i, j in candidate_pairs(keys, max_bucket=o.max_bucket).tolist():
+        sigs = np.array([r.sig for r in rows], dtype=np.uint32)
+        for i, j in lexical_pairs(sigs, settings.fingerprint, cs):
             add(ids[i], ids[j], VIA_LSH)
-    by_fp: dict[int, list[str]] = {}
-    for r in rows:
-        for f in r.fps:
-            by_fp.setdefault(f, []).append(r.id)
-    shared: dict[tuple[str, str], int] = {}
-    for members in by_fp.values():
-        if 2 <= len(members) <= o.max_fingerprint_df:
-            for pair in bucket_pairs(members):
-                shared[pair] = shared.get(pair, 0) + 1
-    for (a, b), count in shared.items():
-        if count >= o.min_shared_fingerprints:
-            add(a, b, VIA_WINNOW)
+        for i, j in containment_pairs([np.asarray(r.fps, dtype=np.int64) for r in rows], cs):
+            add(ids[i], ids[j], VIA_WINNOW)
     if o.semantic:
         sem_buckets: dict[tuple[int, int], list[int]] = {}
         for k, r in enumerate(rows):
@@ -526,12 +522,12 @@ def run_local(
     if ck.done("fingerprint"):
         resumed.append("fingerprint")
         t = ck.load("fingerprint")
-        fps = [FingerprintRow(*r) for r in zip(t["id"], t["keys"], t["fps"], t["simkeys"], t["vec"], strict=True)]
+        fps = [FingerprintRow(*r) for r in zip(t["id"], t["sig"], t["keys"], t["fps"], t["simkeys"], t["vec"], strict=True)]
     else:
         fper = Fingerprinter(settings, options)
         fps = [r for i in range(0, len(docs), 512) for r in fper.rows(docs[i : i + 512])]
-        ck.save("fingerprint", {f: [getattr(r, f) for r in fps] for f in ("id", "keys", "fps", "simkeys", "vec")},
-                {"id": s_, "keys": pa.list_(i64), "fps": pa.list_(i64), "simkeys": pa.list_(i64),
+        ck.save("fingerprint", {f: [getattr(r, f) for r in fps] for f in ("id", "sig", "keys", "fps", "simkeys", "vec")},
+                {"id": s_, "sig": pa.list_(i64), "keys": pa.list_(i64), "fps": pa.list_(i64), "simkeys": pa.list_(i64),
                  "vec": pa.list_(pa.float32())})
     if (early := stopped("fingerprint")) is not None:
         return early
@@ -541,7 +537,7 @@ def run_local(
         t = ck.load("candidates")
         cands = list(zip(t["a"], t["b"], t["via"], strict=True))
     else:
-        cands = local_candidates(fps, options)
+        cands = local_candidates(fps, settings, options)
         ck.save("candidates", {"a": [c[0] for c in cands], "b": [c[1] for c in cands], "via": [c[2] for c in cands]},
                 {"a": s_, "b": s_, "via": pa.int32()})
     counts["candidates"] = len(cands)

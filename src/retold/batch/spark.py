@@ -6,8 +6,9 @@ after the last stage whose ``_SUCCESS`` marker exists. Per-document work (finger
 runs through ``RDD.mapPartitions`` over plain rows rather than pandas UDFs: it needs neither pandas
 nor Arrow in the workers and the RDD API has not changed from pyspark 3.3 to 4.x.
 
-The joins mirror :func:`retold.batch.local.local_candidates` exactly (same bucket caps, same ``a < b``
-orientation), so both engines write the same file.
+The joins mirror :func:`retold.batch.local.local_candidates` exactly (the rules of
+:mod:`retold.candidates.channels` with ``Settings.candidates``: same bucket caps, the same Jaccard
+estimate and containment share, same ``a < b`` orientation), so both engines write the same file.
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def _schemas() -> dict[str, Any]:
         "input": T.StructType([T.StructField(f, s) for f in DOC_FIELDS] + [T.StructField("_corrupt_record", s)]),
         "docs": T.StructType([T.StructField(f, s) for f in DOC_FIELDS] + [T.StructField("ok", T.BooleanType())]),
         "fingerprint": T.StructType([
-            T.StructField("id", s), T.StructField("keys", T.ArrayType(lng)), T.StructField("fps", T.ArrayType(lng)),
+            T.StructField("id", s), T.StructField("sig", T.ArrayType(lng)), T.StructField("keys", T.ArrayType(lng)),
+            T.StructField("fps", T.ArrayType(lng)),
             T.StructField("simkeys", T.ArrayType(lng)), T.StructField("vec", T.ArrayType(T.FloatType())),
         ]),
         "pairs": T.StructType([T.StructField("a", s), T.StructField("b", s)]),
@@ -146,9 +148,9 @@ def _fingerprint_partition(rows: Iterator[Any], settings: Settings, options: Bat
     for r in rows:
         batch.append(document_from_record({f: r[f] for f in DOC_FIELDS}, where=str(r["id"])))
         if len(batch) == 512:
-            yield from ((x.id, x.keys, x.fps, x.simkeys, x.vec) for x in fper.rows(batch))
+            yield from ((x.id, x.sig, x.keys, x.fps, x.simkeys, x.vec) for x in fper.rows(batch))
             batch = []
-    yield from ((x.id, x.keys, x.fps, x.simkeys, x.vec) for x in fper.rows(batch))
+    yield from ((x.id, x.sig, x.keys, x.fps, x.simkeys, x.vec) for x in fper.rows(batch))
 
 
 def _compare_partition(rows: Iterator[Any], settings: Settings) -> Iterator[tuple[str, str, str, str]]:
@@ -252,7 +254,7 @@ def _emit_pairs(row: Any, caps: tuple[int, int, int]) -> Iterator[tuple[str, str
             yield a, b, row["kind"]
 
 
-def spark_candidates(spark: Any, fp: Any, options: BatchOptions) -> Any:
+def spark_candidates(spark: Any, fp: Any, settings: Settings, options: BatchOptions) -> Any:
     """Stage 2 as one grouping and two joins, with the rules of :func:`retold.batch.local.local_candidates`.
 
     Every (kind, band, key) of every document is one row: kind 0 a MinHash band, 1 a winnowed
@@ -262,7 +264,7 @@ def spark_candidates(spark: Any, fp: Any, options: BatchOptions) -> Any:
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    o = options
+    o, cs = options, settings.candidates
     rows = [
         fp.select("id", F.lit(0).alias("kind"), F.posexplode("keys").alias("band", "key")),
         fp.select("id", F.lit(1).alias("kind"), F.lit(0).alias("band"), F.explode("fps").alias("key")),
@@ -271,14 +273,26 @@ def spark_candidates(spark: Any, fp: Any, options: BatchOptions) -> Any:
     for r in rows[1:]:
         keys = keys.unionByName(r)
     buckets = keys.groupBy("kind", "band", "key").agg(F.collect_list("id").alias("m"), F.count("*").alias("n"))
-    caps = (o.max_bucket, o.max_fingerprint_df, o.max_bucket)
+    caps = (cs.max_bucket, cs.max_fingerprint_df, o.max_bucket)
     schema = T.StructType([T.StructField("a", T.StringType()), T.StructField("b", T.StringType()),
                            T.StructField("kind", T.IntegerType())])
     raw = spark.createDataFrame(buckets.where("n >= 2").rdd.flatMap(lambda r: _emit_pairs(r, caps)), schema)
     # Used twice below (lexical and semantic branches): computing the Python flatMap once halves the stage.
     counted = raw.groupBy("a", "b", "kind").count().persist()
-    lex = counted.where((F.col("kind") == 0) | ((F.col("kind") == 1) & (F.col("count") >= o.min_shared_fingerprints)))
-    lex = lex.select("a", "b", F.when(F.col("kind") == 0, VIA_LSH).otherwise(VIA_WINNOW).alias("via"))
+    # Lexical: the pair's estimated Jaccard (equal MinHash values / num_perm, as
+    # retold.candidates.channels.lexical_pairs) must reach min_jaccard.
+    sig = {x: fp.select(F.col("id").alias(x), F.col("sig").alias(f"sig_{x}"), F.size("fps").alias(f"nfp_{x}"))
+           for x in ("a", "b")}
+    banded = counted.where(F.col("kind") == 0).join(sig["a"], "a").join(sig["b"], "b")
+    equal = F.size(F.filter(F.arrays_zip("sig_a", "sig_b"), lambda z: z["sig_a"] == z["sig_b"]))
+    jac = equal.cast("double") / F.size("sig_a").cast("double")
+    lsh = banded.where(jac >= F.lit(float(cs.min_jaccard))).select("a", "b", F.lit(VIA_LSH).alias("via"))
+    # Containment: shared fingerprints / the smaller side's (retold.candidates.channels.containment_pairs).
+    shared = counted.where((F.col("kind") == 1) & (F.col("count") >= cs.min_shared_fingerprints))
+    shared = shared.join(sig["a"], "a").join(sig["b"], "b")
+    share = F.col("count").cast("double") / F.greatest(F.lit(1), F.least("nfp_a", "nfp_b")).cast("double")
+    win = shared.where(share >= F.lit(float(cs.min_containment))).select("a", "b", F.lit(VIA_WINNOW).alias("via"))
+    lex = lsh.unionByName(win)
     if o.semantic:
         # SimHash buckets carry their vectors; each bucket keeps only its pairs that reach the
         # threshold (retold.batch.local.bucket_close_pairs), so no pair list of the buckets is shuffled.
@@ -370,7 +384,7 @@ def run_spark(
         docs.rdd.mapPartitions(lambda rows: _fingerprint_partition(rows, settings, options)), sch["fingerprint"]))
     if stop_after == "fingerprint":
         return summary("fingerprint")
-    cands = stage("candidates", lambda: spark_candidates(spark, fp, options))
+    cands = stage("candidates", lambda: spark_candidates(spark, fp, settings, options))
     n["candidates"] = cands.count()
     if stop_after == "candidates":
         return summary("candidates")

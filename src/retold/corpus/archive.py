@@ -45,8 +45,9 @@ from typing import Any
 
 import numpy as np
 
-from retold.candidates.fingerprint import MinHasher, fingerprint_text
-from retold.candidates.lsh import band_keys, candidate_pairs
+from retold.candidates.channels import containment_of, containment_pairs, estimated_jaccard, lexical_pairs
+from retold.candidates.fingerprint import MinHasher, corpus_fingerprints
+from retold.candidates.lsh import band_keys
 from retold.config import Settings
 from retold.corpus.graph import PairLink, PassageClaim, assign_passages
 from retold.embed import CachedEmbedder, Embedder, get_embedder
@@ -61,28 +62,11 @@ from retold.types import Comparison, Document, Span
 
 Progress = Callable[[str, int, int | None], None]
 
-LEAD_WORDS = 60
-# Semantic channel: top neighbours per document and the cosine they need. MiniLM leads of unrelated
-# BBC articles sit at 0.1-0.5 and same-story ones at 0.5-0.8. At 0.62 and 8 neighbours the scan found
-# the same copies but compared 1,967 pairs (false pairs 40%); at 0.75 and 5, 899 pairs (bench/corpus_bbc.py).
-SEMANTIC_K = 5
-SEMANTIC_MIN = {"minilm": 0.75, "hash": 0.55}
-# ... and it must stand out from the document's background: this many standard deviations above
-# the mean of its cosines to a fixed sample of the corpus. A fixed floor alone lets the neighbour
-# count grow with the corpus wherever leads are alike (generated word-mixture text under the
-# hashing embedder: background cosine 0.24 +- 0.08, so 7,596 neighbours of 10,500 documents passed
-# 0.55 with a median z of 2.9, and they were all unrelated); the best of n random neighbours sits
-# near sqrt(2 ln n) sd (4.8 at 100k). With MiniLM on BBC every neighbour above 0.75 has z >= 5.4,
-# and every summary/rewrite copy above it z >= 5.3, so the test cuts noise, not copies.
-SEMANTIC_MIN_Z = 5.0
+# The semantic channel's numbers (how many neighbours, the cosine floor, the z-test against the
+# background) and the lexical and containment rules are in retold.config.CandidateSettings.
 BACKGROUND_SAMPLE = 512
 # Below this many documents the background is not estimated (the sample would be the corpus).
 BACKGROUND_MIN_DOCS = 200
-# Containment channel: shared winnowed fingerprints, and their share of the smaller side's.
-MIN_SHARED = 3
-MIN_CONTAINMENT = 0.2
-# A fingerprint held by more documents is boilerplate (agency credits, stock phrases).
-MAX_DF = 50
 PREPARED_CACHE = 4096
 
 
@@ -104,7 +88,7 @@ def content_hash(doc: Document) -> str:
     return hashlib.sha256(json.dumps(payload).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def lead_text(doc: Document, *, words: int = LEAD_WORDS) -> str:
+def lead_text(doc: Document, *, words: int) -> str:
     """Title (when it is not already the first line) and the first ``words`` words of the text."""
     body = " ".join(doc.text.split()[:words])
     if doc.title and not body.startswith(doc.title.strip()[:40]):
@@ -163,10 +147,11 @@ def index_records(
     """Fingerprint (and, with an embedder, embed the lead of) each document."""
     fp = settings.fingerprint
     mh = minhasher or MinHasher.from_settings(fp)
-    vecs = embedder.encode([lead_text(d) for d in docs]) if embedder is not None and docs else None
+    vecs = embedder.encode([lead_text(d, words=settings.candidates.lead_words) for d in docs]) if embedder is not None and docs else None
+    sigs, wins, counts = corpus_fingerprints([d.text for d in docs], mh, shingle_size=fp.shingle_size)
     out = []
     for i, d in enumerate(docs):
-        sig, win, n = fingerprint_text(d.text, mh, shingle_size=fp.shingle_size)
+        sig, win, n = sigs[i], wins[i], counts[i]
         out.append(
             IndexedDocument(
                 doc=d, content_hash=content_hash(d), sentences=(), signature=sig, winnow=win, shingles=n,
@@ -305,7 +290,7 @@ def build_index(
     for i in range(0, len(missing), step):
         chunk = missing[i : i + step]
         docs = store.get_by_rowid(chunk)
-        vecs = emb.encode([lead_text(docs[r]) for r in chunk])
+        vecs = emb.encode([lead_text(docs[r], words=settings.candidates.lead_words) for r in chunk])
         store.put_vectors("doc", zip(chunk, vecs, strict=True))
         progress("embed", i + len(chunk), len(missing))
     n_sent = 0
@@ -361,15 +346,16 @@ def background_sample(ann: AnnIndex) -> np.ndarray | None:
 
 
 def semantic_neighbours(
-    ann: AnnIndex, queries: np.ndarray, *, k: int, floor: float, sample: np.ndarray | None
+    ann: AnnIndex, queries: np.ndarray, *, k: int, floor: float, sample: np.ndarray | None, min_z: float
 ) -> list[list[tuple[int, float]]]:
     """For each query row, the labels and cosines of its top-``k`` neighbours that reach ``floor``
-    and, when ``sample`` is given, stand out from the row's background by SEMANTIC_MIN_Z."""
+    and, when ``sample`` is given, stand out from the row's background by ``min_z`` standard
+    deviations (``CandidateSettings.semantic_min_z``)."""
     labels, sims = ann.search(queries, k=k)
     if sample is not None:
         bg = np.asarray(queries, dtype=np.float32) @ sample.T
         mu, sd = bg.mean(axis=1), np.maximum(bg.std(axis=1), 1e-6)
-        bar = np.maximum(floor, mu + SEMANTIC_MIN_Z * sd)
+        bar = np.maximum(floor, mu + min_z * sd)
     else:
         bar = np.full(len(labels), floor, dtype=np.float32)
     return [
@@ -584,24 +570,21 @@ class Corpus:
         n = len(rids)
         fp = self.settings.fingerprint
         found: dict[tuple[int, int], dict[str, float]] = {}
-        # lexical
-        if n >= 2:
-            for i, j in candidate_pairs(band_keys(sigs, bands=fp.bands, rows=fp.rows)).tolist():
-                jac = float(np.mean(sigs[i] == sigs[j]))
-                if jac >= self.settings.corpus.min_candidate_jaccard:
-                    found.setdefault((i, j), {})["jaccard"] = jac
+        cs = self.settings.candidates
+        for pair, jac in lexical_pairs(sigs, fp, cs).items():
+            found.setdefault(pair, {})["jaccard"] = jac
         progress("candidates: lexical", len(found), None)
-        # containment
-        for (i, j), c in containment_pairs(wins).items():
-            found.setdefault((i, j), {})["containment"] = c
+        for pair, c in containment_pairs(wins, cs).items():
+            found.setdefault(pair, {})["containment"] = c
         progress("candidates: containment", len(found), None)
         # semantic
         if n >= 2:
             ann = self.ann()
             if len(ann):
                 pos = {int(r): k for k, r in enumerate(rids.tolist())}
-                floor = SEMANTIC_MIN.get(self.settings.embed.backend, 0.6)
-                hits = semantic_neighbours(ann, ann.vectors, k=SEMANTIC_K + 1, floor=floor, sample=self._background)
+                floor = cs.semantic_floor(self.settings.embed.backend)
+                hits = semantic_neighbours(ann, ann.vectors, k=cs.semantic_k + 1, floor=floor,
+                                           sample=self._background, min_z=cs.semantic_min_z)
                 for row, lab in enumerate(ann.labels.tolist()):
                     i = pos.get(int(lab))
                     for other, sim in hits[row]:
@@ -674,28 +657,30 @@ class Corpus:
         own = self.store.content_hashes([doc.id])
         timings: dict[str, float] = {}
         lsh = self.store.lsh_hits(rec.band_keys)
-        post = self.store.posting_hits(rec.winnow, max_df=MAX_DF)
+        cs = s.candidates
+        post = self.store.posting_hits(rec.winnow, max_df=cs.max_fingerprint_df)
         t1 = time.perf_counter()
         timings["lexical"] = t1 - t0
         evidence: dict[int, dict[str, float]] = {}
         n_win = max(1, len(rec.winnow))
         sig_rows = self._signatures_of(list(lsh))
         for rid, bands in lsh.items():
-            jac = float(np.mean(sig_rows[rid] == rec.signature)) if rid in sig_rows else bands / fp.bands
-            if jac >= s.corpus.min_candidate_jaccard:
+            jac = estimated_jaccard(sig_rows[rid], rec.signature) if rid in sig_rows else bands / fp.bands
+            if jac >= cs.min_jaccard:
                 evidence.setdefault(rid, {})["jaccard"] = jac
         win_counts = self._winnow_counts(list(post))
         for rid, shared in post.items():
-            c = shared / max(1, min(n_win, win_counts.get(rid, n_win)))
-            if shared >= MIN_SHARED and c >= MIN_CONTAINMENT:
-                evidence.setdefault(rid, {})["containment"] = min(1.0, c)
+            c = containment_of(shared, n_win, win_counts.get(rid, n_win), cs)
+            if c is not None:
+                evidence.setdefault(rid, {})["containment"] = c
         ann = self.ann()
         if len(ann):
             if self._doc_embedder is None:
                 self._doc_embedder = doc_embedder(s)
-            qv = self._doc_embedder.encode([lead_text(doc)])
-            floor = SEMANTIC_MIN.get(s.embed.backend, 0.6)
-            for lab, sim in semantic_neighbours(ann, qv, k=SEMANTIC_K, floor=floor, sample=self._background)[0]:
+            qv = self._doc_embedder.encode([lead_text(doc, words=cs.lead_words)])
+            floor = cs.semantic_floor(s.embed.backend)
+            for lab, sim in semantic_neighbours(ann, qv, k=cs.semantic_k, floor=floor, sample=self._background,
+                                                min_z=cs.semantic_min_z)[0]:
                 evidence.setdefault(lab, {})["semantic"] = sim
         t2 = time.perf_counter()
         timings["semantic"] = t2 - t1
@@ -731,43 +716,6 @@ class Corpus:
             q = f"SELECT doc, length(winnow) / 4 FROM signatures WHERE doc IN ({','.join('?' * len(chunk))})"
             out.update({int(r): int(n) for r, n in self.store.db.execute(q, chunk)})
         return out
-
-
-def containment_pairs(
-    winnows: Sequence[np.ndarray], *, min_shared: int = MIN_SHARED, min_containment: float = MIN_CONTAINMENT,
-    max_df: int = MAX_DF,
-) -> dict[tuple[int, int], float]:
-    """Pairs ``(i, j)`` whose winnowed fingerprints overlap: shared / min(len_i, len_j).
-
-    An inverted index built by one sort of all ``(hash, doc)`` postings; fingerprints in more than
-    ``max_df`` documents are dropped, so the work is linear in the corpus size.
-    """
-    if len(winnows) < 2:
-        return {}
-    lens = np.array([len(w) for w in winnows], dtype=np.int64)
-    docs = np.repeat(np.arange(len(winnows), dtype=np.int64), lens)
-    hashes = np.concatenate(winnows).astype(np.int64) if lens.sum() else np.zeros(0, dtype=np.int64)
-    order = np.lexsort((docs, hashes))
-    h, d = hashes[order], docs[order]
-    change = np.flatnonzero(h[1:] != h[:-1]) + 1
-    starts = np.concatenate(([0], change))
-    ends = np.concatenate((change, [len(h)]))
-    sizes = ends - starts
-    codes: list[np.ndarray] = []
-    n = np.int64(len(winnows))
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_df)]).tolist():
-        # All posting lists of one length at once: (groups, size) members, then their pairs.
-        sel = starts[sizes == size]
-        members = d[sel[:, None] + np.arange(size)[None, :]]
-        iu, ju = np.triu_indices(size, k=1)
-        codes.append((members[:, iu] * n + members[:, ju]).ravel())
-    if not codes:
-        return {}
-    pair_codes, shared = np.unique(np.concatenate(codes), return_counts=True)
-    i, j = pair_codes // n, pair_codes % n
-    cont = shared / np.maximum(1, np.minimum(lens[i], lens[j]))
-    keep = (shared >= min_shared) & (cont >= min_containment)
-    return {(int(a), int(b)): float(min(1.0, c)) for a, b, c in zip(i[keep], j[keep], cont[keep], strict=True)}
 
 
 __all__ = [
