@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from retold.batch.local import (
@@ -15,7 +14,6 @@ from retold.batch.local import (
     clusters_of,
     read_corpus,
     scan_corpus,
-    simhash_keys,
 )
 from retold.errors import ConfigError, InputError
 from retold.synth.corpus import generate_corpus, write_jsonl
@@ -147,19 +145,17 @@ def test_clusters_are_connected_components() -> None:
     assert [json.loads(x)["members"] for x in cluster_lines(labels)] == [["a", "b", "c"], ["d", "e"]]
 
 
-def test_simhash_keys_do_not_depend_on_batching(fast_settings) -> None:
+def test_fingerprint_rows_do_not_depend_on_batching(fast_settings) -> None:
     from retold.types import Document
 
     fper = Fingerprinter(fast_settings, BatchOptions())
     docs = [Document(id=str(i), text=f"{TEXT} {i} {OTHER[: i * 7]}") for i in range(9)]
     together = fper.rows(docs)
     alone = [fper.rows([d])[0] for d in docs]
-    assert [r.simkeys for r in together] == [r.simkeys for r in alone]
-    assert [r.keys for r in together] == [r.keys for r in alone]
-    planes = np.random.default_rng(0).standard_normal((16 * 8, 4))
-    assert simhash_keys(np.zeros(4), planes, bands=16, rows=8) == []
-    with pytest.raises(ConfigError):
-        BatchOptions(semantic_threshold=1.5)
+    assert together == alone
+    assert all(len(r.vec) == len(together[0].vec) > 0 for r in together)
+    off = Fingerprinter(fast_settings, BatchOptions(semantic=False)).rows(docs)
+    assert [r.vec for r in off] == [[]] * len(docs) and [r.keys for r in off] == [r.keys for r in together]
 
 
 def test_cli_batch_mode_passes_checkpoints_and_clusters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -181,34 +177,34 @@ def test_cli_batch_mode_passes_checkpoints_and_clusters(tmp_path: Path, capsys: 
     assert "batch mode" in capsys.readouterr().err
 
 
-def test_bucket_close_pairs_equals_pair_by_pair_cosine() -> None:
-    """The matrix product only proposes: the decision has the bits of pair_cosine, also for
-    pairs within float noise of the threshold."""
+def test_batch_semantic_channel_is_the_store_scans(tmp_path: Path, fast_settings) -> None:
+    """The batch scan's semantic pairs are the store scan's: the same lead vectors, index,
+    neighbours, floor and background z-test (retold.candidates.semantic), whatever the row order."""
+    from retold.batch.local import local_semantic_pairs
+    from retold.corpus.archive import Corpus, add_documents
+    from retold.store import Store
+    from retold.types import Document
 
-    from retold.batch.local import bucket_close_pairs, pair_cosine
-
-    rng = np.random.default_rng(4)
-    base = rng.normal(size=(60, 32)).astype(np.float32)
-    vecs = np.concatenate([base, base + rng.normal(scale=0.35, size=base.shape).astype(np.float32)])
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    ids = [f"d{k:03d}" for k in rng.permutation(len(vecs))]
-    lists = [v.tolist() for v in vecs]
-    cos = sorted(pair_cosine(lists[i], lists[j]) for i in range(len(ids)) for j in range(i + 1, len(ids)))
-    for thr in (0.8, cos[-7], np.nextafter(np.float32(cos[-7]), np.float32(1.0))):
-        want = sorted(
-            (min(ids[i], ids[j]), max(ids[i], ids[j]))
-            for i in range(len(ids)) for j in range(i + 1, len(ids))
-            if pair_cosine(lists[i], lists[j]) >= thr
-        )
-        assert sorted(bucket_close_pairs(ids, lists, float(thr))) == want
-    assert len(sorted(bucket_close_pairs(ids, lists, float(cos[-7])))) == 7
+    recs, _ = generate_corpus(240, seed=9)
+    docs = [Document(r["id"], r["text"]) for r in recs]
+    rows = Fingerprinter(fast_settings, BatchOptions()).rows(docs)
+    batch = set(local_semantic_pairs(rows, fast_settings))
+    assert set(local_semantic_pairs(rows[::-1], fast_settings)) == batch
+    with Store(tmp_path / "s.db", settings=fast_settings) as st:
+        add_documents(st, docs, settings=fast_settings)
+        ids = dict(st.db.execute("SELECT rowid, id FROM documents").fetchall())
+        store = {tuple(sorted((ids[c.a], ids[c.b]))) for c in Corpus(st, settings=fast_settings).all_candidates()
+                 if c.semantic}
+    assert batch and batch == store
+    # at least one background estimate was made (240 >= semantic_background_min_docs)
+    assert len(docs) >= fast_settings.candidates.semantic_background_min_docs
 
 
 def test_batch_options_come_from_settings() -> None:
     from retold.config.files import load_settings
 
-    o = load_settings(env={"RETOLD_BATCH__MAX_BUCKET": "50", "RETOLD_BATCH__SEMANTIC": "false"}).batch
-    assert isinstance(o, BatchOptions)
-    assert (o.max_bucket, o.semantic, o.semantic_threshold) == (50, False, 0.8)
-    with pytest.raises(ConfigError, match="simhash_rows"):
-        load_settings(env={"RETOLD_BATCH__SIMHASH_ROWS": "63"})
+    s = load_settings(env={"RETOLD_BATCH__SEMANTIC": "false", "RETOLD_CANDIDATES__MAX_BUCKET": "50"})
+    assert isinstance(s.batch, BatchOptions)
+    assert (s.batch.semantic, s.candidates.max_bucket) == (False, 50)
+    with pytest.raises(ConfigError, match="max_bucket"):
+        load_settings(env={"RETOLD_CANDIDATES__MAX_BUCKET": "1"})

@@ -153,33 +153,29 @@ def test_store_query_names_the_source_of_a_spun_copy(store_scan, settings) -> No
         assert "semantic" in hits["ferry-wire"].candidate.channels
 
 
-def test_batch_scan_with_the_model_keeps_what_passes_its_document_cosine(settings, docs, tmp_path) -> None:
-    """The batch scan's semantic channel takes pairs at document cosine >= batch.semantic_threshold
-    (0.8, tuned for MiniLM): every rewrite above it must come out, and what it misses must be under it."""
+def test_batch_scan_with_the_model_finds_what_the_store_scan_finds(settings, docs, store_scan, tmp_path) -> None:
+    """The batch scan runs the store scan's channels (retold.candidates: lexical, containment, and
+    MiniLM leads above candidates.semantic_floor_minilm with the background z-test): through the
+    real model too, it reports the same reuse pairs."""
     from retold.batch.local import scan_corpus
 
     src = tmp_path / "news.jsonl"
     src.write_text("".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in docs), encoding="utf-8")
     out = tmp_path / "pairs.jsonl"
     summary = scan_corpus(src, out, settings=settings)
-    found = {
-        frozenset((r["a"], r["b"])) for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())
-    }
+    lines = list(map(json.loads, out.read_text(encoding="utf-8").splitlines()))
+    found = {frozenset((r["a"], r["b"])): r["verdict"] for r in lines}
     assert summary.documents == len(docs) and summary.reuse_pairs == len(found)
-    # the batch's document vector: MiniLM over the first doc_chars characters (retold.batch.local)
-    from retold.embed import get_embedder
-
-    by_id = {d.id: d for d in docs}
-    missed = sorted(sorted(pair) for pair in MUST_FIND - found)
-    chars = settings.batch.doc_chars
-    for a, b in missed:
-        va, vb = get_embedder(settings.embed).encode([by_id[a].text[:chars], by_id[b].text[:chars]])
-        assert float(va @ vb) < settings.batch.semantic_threshold, (a, b, float(va @ vb))
-    assert len(MUST_FIND & found) >= len(MUST_FIND) - 2  # today: all but stores-rewrite (0.751), frog-digest
-    assert PARAPHRASES & found >= {
-        frozenset(("ferry-wire", "ferry-paraphrase")),
-        frozenset(("breach-rewrite", "breach-wire")),
-    }
+    _path, pairs = store_scan
+    store = {k: p.verdict for k, p in pairs.items() if p.is_reuse}
+    assert set(found) == set(store), sorted(map(sorted, set(found) ^ set(store)))
+    # The verdicts differ in one pair, in the compare rather than the candidates: ferry-paraphrase
+    # is copy in the store (P(wholly | reuse) 0.59) and partial-reuse in the batch (0.49). Not yet
+    # traced; the store's compare reads the sentence vectors saved by `add`, the batch embeds each
+    # pair's sentences when it compares them.
+    differ = {k for k in found if found[k] != store[k]}
+    assert differ <= {frozenset(("ferry-wire", "ferry-paraphrase"))}, sorted(map(sorted, differ))
+    assert MUST_FIND <= set(found)
     assert all(len({_story(x) for x in k}) == 1 for k in found)
 
 

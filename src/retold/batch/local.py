@@ -3,14 +3,13 @@
 ``scan_corpus(CORPUS, OUT.jsonl, engine="local"|"spark")`` reads a JSONL or Parquet corpus (``id``,
 ``text``, optional ``date``, ``title``, ``url``, ``outlet``) and runs five stages::
 
-    fingerprint  → per document: MinHash band keys, winnowed fingerprints, a document vector and
-                   its SimHash band keys                      (retold.candidates.fingerprint, retold.candidates.lsh)
-    candidates   → the lexical and containment channels of retold.candidates.channels, with the
-                   store scan's rules (``Settings.candidates``): a shared MinHash band at estimated
-                   Jaccard ≥ ``min_jaccard`` (near-duplicates), ≥ ``min_shared_fingerprints``
-                   shared winnowed fingerprints at containment ≥ ``min_containment`` (excerpts);
-                   and a SimHash band with document cosine ≥ ``batch.semantic_threshold``
-                   (paraphrases; the store uses its ANN index instead)
+    fingerprint  → per document: MinHash signature and band keys, winnowed fingerprints and the
+                   lead vector          (retold.candidates.fingerprint, .lsh, .semantic.lead_text)
+    candidates   → the store scan's channels and rules (``Settings.candidates``): a shared MinHash
+                   band at estimated Jaccard ≥ ``min_jaccard`` (near-duplicates), ≥
+                   ``min_shared_fingerprints`` shared winnowed fingerprints (excerpts), and the
+                   lead vectors' nearest neighbours above the floor and the background z-test
+                   (paraphrases)         (retold.candidates.channels, retold.candidates.semantic)
     compare      → Detector.compare_prepared on every candidate pair (retold.pipeline)
     passages     → one row per reused passage of the reuse pairs
     clusters     → connected components of the reuse pairs (reprint clusters)
@@ -52,11 +51,14 @@ import numpy as np
 from retold.candidates.channels import containment_pairs, lexical_pairs
 from retold.candidates.fingerprint import MinHasher, corpus_fingerprints
 from retold.candidates.lsh import band_keys
+from retold.candidates.semantic import doc_embedder, lead_text, semantic_pairs
 from retold.config import BatchSettings, Settings
+from retold.embed import Embedder
 from retold.errors import ConfigError, InputError
 from retold.ingest import document_from_mapping
 from retold.pipeline import Detector, Prepared
 from retold.report.json import to_dict
+from retold.store.ann import AnnIndex
 from retold.types import Document
 
 log = logging.getLogger("retold.batch.local")
@@ -113,7 +115,6 @@ class FingerprintRow:
     sig: list[int]
     keys: list[int]
     fps: list[int]
-    simkeys: list[int]
     vec: list[float]
 
 
@@ -142,86 +143,44 @@ class PassageRow:
 
 
 class Fingerprinter:
-    """Stage 1 kernel: band keys, winnowed fingerprints and a document vector per document."""
+    """Stage 1 kernel: MinHash signature and band keys, winnowed fingerprints and (with the
+    semantic channel on) the lead vector of each document (:mod:`retold.candidates.semantic`)."""
 
     def __init__(self, settings: Settings, options: BatchOptions) -> None:
         fp = settings.fingerprint
         self.settings, self.options = settings, options
         self.minhasher = MinHasher.from_settings(fp)
-        self._detector = Detector(settings)
-        self._planes: np.ndarray | None = None
-
-    def _hyperplanes(self, dim: int) -> np.ndarray:
-        if self._planes is None or self._planes.shape[1] != dim:
-            o = self.options
-            rng = np.random.default_rng(self.settings.fingerprint.seed + 7919)
-            self._planes = rng.standard_normal((o.simhash_bands * o.simhash_rows, dim))
-        return self._planes
+        self._leads: Embedder | None = None
 
     def rows(self, docs: Sequence[Document]) -> list[FingerprintRow]:
-        fp, o = self.settings.fingerprint, self.options
+        fp, o, cs = self.settings.fingerprint, self.options, self.settings.candidates
         sigs, wins, _ = corpus_fingerprints([d.text for d in docs], self.minhasher, shingle_size=fp.shingle_size)
         keys = band_keys(sigs, bands=fp.bands, rows=fp.rows) if len(docs) else np.zeros((0, fp.bands), np.int64)
         vecs: np.ndarray | None = None
         if o.semantic and docs:
-            vecs = self._detector.embedder.encode([d.text[: o.doc_chars] for d in docs]).astype(np.float32)
-        out = []
-        for i, d in enumerate(docs):
-            simkeys: list[int] = []
-            vec: list[float] = []
-            if vecs is not None:
-                v = vecs[i]
-                vec = v.tolist()
-                simkeys = simhash_keys(v, self._hyperplanes(len(v)), bands=o.simhash_bands, rows=o.simhash_rows)
-            out.append(FingerprintRow(d.id, sigs[i].astype(np.int64).tolist(), keys[i].tolist(),
-                                      wins[i].astype(np.int64).tolist(), simkeys, vec))
-        return out
+            if self._leads is None:
+                self._leads = doc_embedder(self.settings)
+            vecs = np.asarray(self._leads.encode([lead_text(d, words=cs.lead_words) for d in docs]), dtype=np.float32)
+        return [
+            FingerprintRow(d.id, sigs[i].astype(np.int64).tolist(), keys[i].tolist(), wins[i].astype(np.int64).tolist(),
+                           [] if vecs is None else vecs[i].tolist())
+            for i, d in enumerate(docs)
+        ]
 
 
-def simhash_keys(vec: np.ndarray, planes: np.ndarray, *, bands: int, rows: int) -> list[int]:
-    """Random-hyperplane (SimHash) band keys of one vector; a zero vector gets no keys.
-
-    One matrix-vector product per document, in float64, so the bits do not depend on how documents
-    were batched (a batched BLAS product may sum in another order and flip a bit near zero).
-    """
-    v = np.asarray(vec, dtype=np.float64)
-    if not np.any(v):
+def local_semantic_pairs(rows: Sequence[FingerprintRow], settings: Settings) -> list[tuple[str, str]]:
+    """The semantic channel over the rows' lead vectors, as the store scan runs it over its ANN
+    index (:func:`retold.candidates.semantic.semantic_pairs`): rows in id order, one index built
+    over them (exact below 50,000 documents, HNSW above, as the store's). The Spark engine calls
+    this on its driver with the vectors its executors computed."""
+    have = sorted((r for r in rows if r.vec), key=lambda r: r.id)
+    if len(have) < 2:
         return []
-    bits = (planes @ v > 0).reshape(bands, rows)
-    weights = np.left_shift(1, np.arange(rows, dtype=np.int64))
-    codes = bits.astype(np.int64) @ weights
-    return [int(b << 56 | c) & 0x7FFFFFFFFFFFFFFF for b, c in enumerate(codes.tolist())]
-
-
-def pair_cosine(va: Sequence[float], vb: Sequence[float]) -> float:
-    """Cosine of two stored (L2-normalised) float32 document vectors, computed identically everywhere."""
-    return float(np.dot(np.asarray(va, dtype=np.float32), np.asarray(vb, dtype=np.float32)))
-
-
-# bucket_close_pairs proposes pairs from a matrix product at threshold - this margin; a float32
-# product of unit vectors is off from the pair-by-pair dot product by ~1e-7.
-PRODUCT_MARGIN = 1e-4
-
-
-def bucket_close_pairs(ids: Sequence[str], vecs: Any, threshold: float) -> list[tuple[str, str]]:
-    """The ``a < b`` pairs of one SimHash bucket whose document cosine reaches ``threshold``.
-
-    One matrix product over the bucket proposes pairs, and :func:`pair_cosine`'s dot product of
-    the two rows decides, so the result has the bits of a pair-by-pair computation whatever the
-    bucket's size, order or engine. Emitting every bucket pair and scoring it after a shuffle
-    (the first design) moved 19M pairs for 20,000 generated articles: the candidate stage took
-    67 s and 1.8 GB locally and dominated Spark's run time.
-    """
-    m = np.ascontiguousarray(vecs, dtype=np.float32)
-    if len(m) < 2:
-        return []
-    close = np.triu(m @ m.T >= threshold - PRODUCT_MARGIN, k=1)
-    out = []
-    for i, j in zip(*np.nonzero(close), strict=True):
-        if float(np.dot(m[i], m[j])) >= threshold:
-            a, b = ids[int(i)], ids[int(j)]
-            out.append((a, b) if a < b else (b, a))
-    return out
+    mat = np.ascontiguousarray(np.array([r.vec for r in have], dtype=np.float32))
+    labels = np.arange(len(have), dtype=np.int64)
+    cs = settings.candidates
+    found = semantic_pairs(AnnIndex.build(labels, mat), mat, labels, cs, floor=cs.semantic_floor(settings.embed.backend))
+    return [(have[i].id, have[j].id) for i, j in found]
 
 
 def bucket_pairs(members: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -371,8 +330,9 @@ def check_unique_ids(ids: Sequence[str], *, where: str) -> None:
 
 
 def local_candidates(rows: Sequence[FingerprintRow], settings: Settings, options: BatchOptions) -> list[tuple[str, str, int]]:
-    """Stage 2 on one machine: ``(a, b, via)`` sorted, with the same rules as the Spark joins and
-    (lexical, containment) the store scan: the kernels of :mod:`retold.candidates.channels`."""
+    """Stage 2 on one machine: ``(a, b, via)`` sorted, with the store scan's rules: the kernels of
+    :mod:`retold.candidates.channels` and :mod:`retold.candidates.semantic` (Spark: the same rules
+    as joins, and this semantic channel on its driver)."""
     o, cs = options, settings.candidates
     ids = [r.id for r in rows]
     via: dict[tuple[str, str], int] = {}
@@ -388,17 +348,8 @@ def local_candidates(rows: Sequence[FingerprintRow], settings: Settings, options
         for i, j in containment_pairs([np.asarray(r.fps, dtype=np.int64) for r in rows], cs):
             add(ids[i], ids[j], VIA_WINNOW)
     if o.semantic:
-        sem_buckets: dict[tuple[int, int], list[int]] = {}
-        for k, r in enumerate(rows):
-            for band, key in enumerate(r.simkeys):
-                sem_buckets.setdefault((band, key), []).append(k)
-        dims = {len(r.vec) for r in rows if r.simkeys}
-        if len(dims) == 1:
-            mat = np.array([r.vec if r.simkeys else [0.0] * next(iter(dims)) for r in rows], dtype=np.float32)
-            for idx in sem_buckets.values():
-                if 2 <= len(idx) <= o.max_bucket:
-                    for a, b in bucket_close_pairs([ids[k] for k in idx], mat[idx], o.semantic_threshold):
-                        add(a, b, VIA_SEMANTIC)
+        for a, b in local_semantic_pairs(rows, settings):
+            add(a, b, VIA_SEMANTIC)
     return sorted((a, b, v) for (a, b), v in via.items())
 
 
@@ -522,12 +473,12 @@ def run_local(
     if ck.done("fingerprint"):
         resumed.append("fingerprint")
         t = ck.load("fingerprint")
-        fps = [FingerprintRow(*r) for r in zip(t["id"], t["sig"], t["keys"], t["fps"], t["simkeys"], t["vec"], strict=True)]
+        fps = [FingerprintRow(*r) for r in zip(t["id"], t["sig"], t["keys"], t["fps"], t["vec"], strict=True)]
     else:
         fper = Fingerprinter(settings, options)
         fps = [r for i in range(0, len(docs), 512) for r in fper.rows(docs[i : i + 512])]
-        ck.save("fingerprint", {f: [getattr(r, f) for r in fps] for f in ("id", "sig", "keys", "fps", "simkeys", "vec")},
-                {"id": s_, "sig": pa.list_(i64), "keys": pa.list_(i64), "fps": pa.list_(i64), "simkeys": pa.list_(i64),
+        ck.save("fingerprint", {f: [getattr(r, f) for r in fps] for f in ("id", "sig", "keys", "fps", "vec")},
+                {"id": s_, "sig": pa.list_(i64), "keys": pa.list_(i64), "fps": pa.list_(i64),
                  "vec": pa.list_(pa.float32())})
     if (early := stopped("fingerprint")) is not None:
         return early
@@ -680,9 +631,8 @@ __all__ = [
     "cluster_lines",
     "clusters_of",
     "document_from_record",
-    "bucket_close_pairs",
-    "pair_cosine",
+    "local_candidates",
+    "local_semantic_pairs",
     "passage_rows",
     "scan_corpus",
-    "simhash_keys",
 ]

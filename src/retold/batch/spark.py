@@ -29,15 +29,16 @@ from retold.batch.local import (
     VIA_WINNOW,
     BatchOptions,
     Fingerprinter,
+    FingerprintRow,
     PairComparer,
     ScanSummary,
     Timer,
-    bucket_close_pairs,
     bucket_pairs,
     checkpoint_key,
     cluster_lines,
     clusters_of,
     document_from_record,
+    local_semantic_pairs,
     passage_rows,
     write_lines,
 )
@@ -113,8 +114,7 @@ def _schemas() -> dict[str, Any]:
         "docs": T.StructType([T.StructField(f, s) for f in DOC_FIELDS] + [T.StructField("ok", T.BooleanType())]),
         "fingerprint": T.StructType([
             T.StructField("id", s), T.StructField("sig", T.ArrayType(lng)), T.StructField("keys", T.ArrayType(lng)),
-            T.StructField("fps", T.ArrayType(lng)),
-            T.StructField("simkeys", T.ArrayType(lng)), T.StructField("vec", T.ArrayType(T.FloatType())),
+            T.StructField("fps", T.ArrayType(lng)), T.StructField("vec", T.ArrayType(T.FloatType())),
         ]),
         "pairs": T.StructType([T.StructField("a", s), T.StructField("b", s)]),
         "compare": T.StructType([T.StructField(f, s) for f in ("a", "b", "verdict", "line")]),
@@ -148,9 +148,9 @@ def _fingerprint_partition(rows: Iterator[Any], settings: Settings, options: Bat
     for r in rows:
         batch.append(document_from_record({f: r[f] for f in DOC_FIELDS}, where=str(r["id"])))
         if len(batch) == 512:
-            yield from ((x.id, x.sig, x.keys, x.fps, x.simkeys, x.vec) for x in fper.rows(batch))
+            yield from ((x.id, x.sig, x.keys, x.fps, x.vec) for x in fper.rows(batch))
             batch = []
-    yield from ((x.id, x.sig, x.keys, x.fps, x.simkeys, x.vec) for x in fper.rows(batch))
+    yield from ((x.id, x.sig, x.keys, x.fps, x.vec) for x in fper.rows(batch))
 
 
 def _compare_partition(rows: Iterator[Any], settings: Settings) -> Iterator[tuple[str, str, str, str]]:
@@ -248,7 +248,7 @@ def read_corpus_df(spark: Any, path: str) -> Any:
     return spark.read.schema(sch).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt_record").json(path)
 
 
-def _emit_pairs(row: Any, caps: tuple[int, int, int]) -> Iterator[tuple[str, str, int]]:
+def _emit_pairs(row: Any, caps: tuple[int, int]) -> Iterator[tuple[str, str, int]]:
     if 2 <= row["n"] <= caps[row["kind"]]:
         for a, b in bucket_pairs(row["m"]):
             yield a, b, row["kind"]
@@ -258,7 +258,7 @@ def spark_candidates(spark: Any, fp: Any, settings: Settings, options: BatchOpti
     """Stage 2 as one grouping and two joins, with the rules of :func:`retold.batch.local.local_candidates`.
 
     Every (kind, band, key) of every document is one row: kind 0 a MinHash band, 1 a winnowed
-    fingerprint (band 0), 2 a SimHash band. One ``groupBy`` makes the buckets; the pairs of the
+    fingerprint (band 0). One ``groupBy`` makes the buckets; the pairs of the
     buckets within their cap are emitted in Python and counted per (a, b, kind).
     """
     from pyspark.sql import functions as F
@@ -273,11 +273,11 @@ def spark_candidates(spark: Any, fp: Any, settings: Settings, options: BatchOpti
     for r in rows[1:]:
         keys = keys.unionByName(r)
     buckets = keys.groupBy("kind", "band", "key").agg(F.collect_list("id").alias("m"), F.count("*").alias("n"))
-    caps = (cs.max_bucket, cs.max_fingerprint_df, o.max_bucket)
+    caps = (cs.max_bucket, cs.max_fingerprint_df)
     schema = T.StructType([T.StructField("a", T.StringType()), T.StructField("b", T.StringType()),
                            T.StructField("kind", T.IntegerType())])
     raw = spark.createDataFrame(buckets.where("n >= 2").rdd.flatMap(lambda r: _emit_pairs(r, caps)), schema)
-    # Used twice below (lexical and semantic branches): computing the Python flatMap once halves the stage.
+    # Used twice below (lexical and containment branches): computing the Python flatMap once halves the stage.
     counted = raw.groupBy("a", "b", "kind").count().persist()
     # Lexical: the pair's estimated Jaccard (equal MinHash values / num_perm, as
     # retold.candidates.channels.lexical_pairs) must reach min_jaccard.
@@ -294,15 +294,13 @@ def spark_candidates(spark: Any, fp: Any, settings: Settings, options: BatchOpti
     win = shared.where(share >= F.lit(float(cs.min_containment))).select("a", "b", F.lit(VIA_WINNOW).alias("via"))
     lex = lsh.unionByName(win)
     if o.semantic:
-        # SimHash buckets carry their vectors; each bucket keeps only its pairs that reach the
-        # threshold (retold.batch.local.bucket_close_pairs), so no pair list of the buckets is shuffled.
-        sk = fp.select("id", "vec", F.posexplode("simkeys").alias("band", "key"))
-        sb = sk.groupBy("band", "key").agg(F.collect_list(F.struct("id", "vec")).alias("m"), F.count("*").alias("n"))
-        thr, cap = o.semantic_threshold, o.max_bucket
-        close = sb.where((F.col("n") >= 2) & (F.col("n") <= cap)).rdd.flatMap(
-            lambda r: bucket_close_pairs([x["id"] for x in r["m"]], [x["vec"] for x in r["m"]], thr)
-        )
-        sem_df = spark.createDataFrame(close, _schemas()["pairs"])
+        # The semantic channel on the driver, over the lead vectors the executors computed: the
+        # kernel the local engine and the store scan run (one ANN index, nearest neighbours, the
+        # floor and the background z-test). The driver holds n x dim float32 (1M MiniLM leads:
+        # ~1.5 GB; size spark.driver.memory for it).
+        leads = [FingerprintRow(r["id"], [], [], [], list(r["vec"]))
+                 for r in fp.select("id", "vec").where(F.size("vec") > 0).toLocalIterator()]
+        sem_df = spark.createDataFrame(local_semantic_pairs(leads, settings), _schemas()["pairs"])
         lex = lex.unionByName(sem_df.withColumn("via", F.lit(VIA_SEMANTIC)))
     return lex.groupBy("a", "b").agg(F.bit_or("via").cast("int").alias("via"))
 

@@ -304,7 +304,8 @@ class CandidateSettings:
     # 697 -> 893 reuse pairs, docs/benchmarks.md). Raise it to trade such excerpts for fewer compares.
     min_containment: float = 0.0
     max_fingerprint_df: int = 50
-    # Semantic, over the lead's vector (first ``lead_words`` words) in the store's ANN index: the
+    # Semantic (retold.candidates.semantic), over the lead's vector (first ``lead_words`` words) in
+    # an ANN index (the store's, or one the batch scan builds over the corpus): the
     # ``semantic_k`` nearest neighbours at a cosine of at least the backend's floor (MiniLM leads of
     # one story ~0.8+, same-topic ~0.5-0.7; the hashing fake scores lower) and standing out from a
     # background sample of the index by ``semantic_min_z`` standard deviations.
@@ -313,6 +314,10 @@ class CandidateSettings:
     semantic_floor_minilm: float = 0.75
     semantic_floor_hash: float = 0.55
     semantic_min_z: float = 5.0
+    # The background: a fixed, evenly spaced sample of this many indexed vectors, estimated from
+    # this many documents up (below it the sample would be the corpus itself).
+    semantic_background_sample: int = 512
+    semantic_background_min_docs: int = 200
 
     def __post_init__(self) -> None:
         if self.min_shared_fingerprints < 1:
@@ -321,6 +326,9 @@ class CandidateSettings:
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ConfigError(f"candidates.{name} must be within [0, 1], got {v}")
+        if self.semantic_k < 1 or self.semantic_background_sample < 2 or self.semantic_background_min_docs < 2:
+            raise ConfigError("candidates.semantic_k must be >= 1, semantic_background_sample and "
+                              "semantic_background_min_docs >= 2")
         for name in ("max_bucket", "max_fingerprint_df"):
             if getattr(self, name) < 2:
                 raise ConfigError(f"candidates.{name} must be >= 2 (a bucket of one pairs nothing), got {getattr(self, name)}")
@@ -337,29 +345,13 @@ class CorpusSettings:
 
 @dataclass(frozen=True, slots=True)
 class BatchSettings:
-    """The semantic channel of the store-less batch scan (``retold scan --input``, local and Spark;
-    ``retold.batch.local.BatchOptions`` is this class): SimHash buckets of document vectors.
-    The lexical and containment rules are the store's, in ``candidates``.
-
-    ``semantic_threshold`` is a *document* cosine; with MiniLM, rewrites of one story score
-    0.8-0.95 and same-topic articles 0.5-0.75. ``simhash_bands`` x ``simhash_rows`` random
-    hyperplanes: with 16 x 8 a pair at cosine 0.8 collides in some band with probability ~0.94.
+    """The store-less batch scan (``retold scan --input``, local and Spark;
+    ``retold.batch.local.BatchOptions`` is this class). Its candidate rules are the store's, in
+    ``candidates``; here is only whether the semantic channel (lead vectors, nearest neighbours)
+    runs at all: off, the scan embeds nothing for candidates.
     """
 
     semantic: bool = True
-    semantic_threshold: float = 0.8
-    simhash_bands: int = 16
-    simhash_rows: int = 8
-    # A SimHash bucket with more documents than this is not evidence (as candidates.max_bucket).
-    max_bucket: int = 1000
-    # Characters of the text embedded as the document vector (MiniLM reads ~256 word pieces).
-    doc_chars: int = 2000
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.semantic_threshold <= 1.0:
-            raise ConfigError(f"semantic_threshold must be within [0, 1], got {self.semantic_threshold}")
-        if self.simhash_rows > 62 or self.simhash_rows < 1:
-            raise ConfigError(f"simhash_rows must be within 1..62 (bits in a 63-bit key), got {self.simhash_rows}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,9 +48,11 @@ import numpy as np
 from retold.candidates.channels import containment_of, containment_pairs, estimated_jaccard, lexical_pairs
 from retold.candidates.fingerprint import MinHasher, corpus_fingerprints
 from retold.candidates.lsh import band_keys
-from retold.config import Settings
+from retold.candidates.semantic import background_sample as _background_sample
+from retold.candidates.semantic import doc_embedder, lead_text, semantic_neighbours, semantic_pairs
+from retold.config import CandidateSettings, Settings
 from retold.corpus.graph import PairLink, PassageClaim, assign_passages
-from retold.embed import CachedEmbedder, Embedder, get_embedder
+from retold.embed import CachedEmbedder, Embedder
 from retold.errors import InputError
 from retold.ingest import unencodable
 from retold.ingest.corpus import FieldMap, Record, iter_records
@@ -62,11 +64,8 @@ from retold.types import Comparison, Document, Span
 
 Progress = Callable[[str, int, int | None], None]
 
-# The semantic channel's numbers (how many neighbours, the cosine floor, the z-test against the
-# background) and the lexical and containment rules are in retold.config.CandidateSettings.
-BACKGROUND_SAMPLE = 512
-# Below this many documents the background is not estimated (the sample would be the corpus).
-BACKGROUND_MIN_DOCS = 200
+# The channels' numbers (lexical and containment rules, how many semantic neighbours, the cosine
+# floor, the z-test against the background) are in retold.config.CandidateSettings.
 PREPARED_CACHE = 4096
 
 
@@ -88,26 +87,8 @@ def content_hash(doc: Document) -> str:
     return hashlib.sha256(json.dumps(payload).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def lead_text(doc: Document, *, words: int) -> str:
-    """Title (when it is not already the first line) and the first ``words`` words of the text."""
-    body = " ".join(doc.text.split()[:words])
-    if doc.title and not body.startswith(doc.title.strip()[:40]):
-        return f"{doc.title.strip()}. {body}"
-    return body
-
-
 # One sentence-vector cache for the library (retold.embed); the old name stays for callers.
 CachingEmbedder = CachedEmbedder
-
-
-def doc_embedder(settings: Settings) -> Embedder:
-    """The embedder for document leads: MiniLM capped at 64 word pieces, or the hash fake."""
-    if settings.embed.backend == "minilm":
-        from retold.embed.model import MiniLMEmbedder  # edge: torch is imported here only
-
-        return MiniLMEmbedder(batch_size=settings.embed.batch_size, max_seq_length=64, threads=settings.embed.threads,
-                              precision=settings.embed.precision)
-    return get_embedder(settings.embed)
 
 
 # -- add ------------------------------------------------------------------------------------------
@@ -336,33 +317,9 @@ def load_ann(store: Store, *, rebuild: bool = False, best_effort: bool = False) 
 # -- candidates, query, scan ----------------------------------------------------------------------
 
 
-def background_sample(ann: AnnIndex) -> np.ndarray | None:
-    """A fixed sample of the indexed vectors (evenly spaced rows), or None for a small corpus."""
-    n = len(ann)
-    if n < BACKGROUND_MIN_DOCS:
-        return None
-    rows = np.linspace(0, n - 1, num=min(BACKGROUND_SAMPLE, n)).astype(np.int64)
-    return np.ascontiguousarray(ann.vectors[rows])
-
-
-def semantic_neighbours(
-    ann: AnnIndex, queries: np.ndarray, *, k: int, floor: float, sample: np.ndarray | None, min_z: float
-) -> list[list[tuple[int, float]]]:
-    """For each query row, the labels and cosines of its top-``k`` neighbours that reach ``floor``
-    and, when ``sample`` is given, stand out from the row's background by ``min_z`` standard
-    deviations (``CandidateSettings.semantic_min_z``)."""
-    labels, sims = ann.search(queries, k=k)
-    if sample is not None:
-        bg = np.asarray(queries, dtype=np.float32) @ sample.T
-        mu, sd = bg.mean(axis=1), np.maximum(bg.std(axis=1), 1e-6)
-        bar = np.maximum(floor, mu + min_z * sd)
-    else:
-        bar = np.full(len(labels), floor, dtype=np.float32)
-    return [
-        [(int(lab), float(sim)) for lab, sim in zip(labels[r].tolist(), sims[r].tolist(), strict=True)
-         if lab >= 0 and sim >= bar[r]]
-        for r in range(len(labels))
-    ]
+def background_sample(ann: AnnIndex, c: CandidateSettings | None = None) -> np.ndarray | None:
+    """:func:`retold.candidates.semantic.background_sample` of the index's vectors."""
+    return _background_sample(ann.vectors, c or CandidateSettings())
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,7 +466,7 @@ class Corpus:
     def ann(self) -> AnnIndex:
         if self._ann is None:
             self._ann = load_ann(self.store, best_effort=True)
-            self._background = background_sample(self._ann)
+            self._background = background_sample(self._ann, self.settings.candidates)
         return self._ann
 
     def _prepare(self, rowid: int, doc: Document | None = None) -> Prepared:
@@ -583,17 +540,12 @@ class Corpus:
             if len(ann):
                 pos = {int(r): k for k, r in enumerate(rids.tolist())}
                 floor = cs.semantic_floor(self.settings.embed.backend)
-                hits = semantic_neighbours(ann, ann.vectors, k=cs.semantic_k + 1, floor=floor,
-                                           sample=self._background, min_z=cs.semantic_min_z)
-                for row, lab in enumerate(ann.labels.tolist()):
-                    i = pos.get(int(lab))
-                    for other, sim in hits[row]:
-                        j = pos.get(other)
-                        if i is None or j is None or i == j:
-                            continue
-                        key = (min(i, j), max(i, j))
-                        d = found.setdefault(key, {})
-                        d["semantic"] = max(d.get("semantic", 0.0), float(sim))
+                for (ra, rb), sim in semantic_pairs(ann, ann.vectors, ann.labels, cs, floor=floor).items():
+                    i, j = pos.get(ra), pos.get(rb)
+                    if i is None or j is None:
+                        continue
+                    d = found.setdefault((min(i, j), max(i, j)), {})
+                    d["semantic"] = max(d.get("semantic", 0.0), sim)
         progress("candidates: semantic", len(found), None)
         return [Candidate(int(rids[i]), int(rids[j]), **ev) for (i, j), ev in sorted(found.items())]
 

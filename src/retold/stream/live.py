@@ -32,7 +32,6 @@ import numpy as np
 
 from retold.config import Settings
 from retold.corpus.archive import (
-    BACKGROUND_MIN_DOCS,
     CachingEmbedder,
     Corpus,
     QueryResult,
@@ -151,8 +150,8 @@ class LiveCorpus:
             self._index.add(v)
         ann = AnnIndex(self._labels[: self._n], self._vectors[: self._n], self._index, self._kind)
         self.corpus._ann = ann
-        if self.corpus._background is None and self._n >= BACKGROUND_MIN_DOCS:
-            self.corpus._background = background_sample(ann)
+        if self.corpus._background is None and self._n >= self.corpus.settings.candidates.semantic_background_min_docs:
+            self.corpus._background = background_sample(ann, self.corpus.settings.candidates)
 
     @property
     def indexed(self) -> int:
