@@ -30,6 +30,7 @@ neighbour), such as :class:`retold.store.ann.AnnIndex`; vectors are L2-normalise
 
 from __future__ import annotations
 
+import importlib
 from typing import Protocol
 
 import numpy as np
@@ -54,10 +55,11 @@ def lead_text(doc: Document, *, words: int) -> str:
 def doc_embedder(settings: Settings) -> Embedder:
     """The embedder for document leads: MiniLM capped at 64 word pieces, or the hash fake."""
     if settings.embed.backend == "minilm":
-        from retold.embed.model import MiniLMEmbedder  # edge: torch is imported here only
-
-        return MiniLMEmbedder(batch_size=settings.embed.batch_size, max_seq_length=64, threads=settings.embed.threads,
-                              precision=settings.embed.precision)
+        # Imported by name, as retold.embed.get_embedder does, so the core never imports torch.
+        model = importlib.import_module("retold.embed.model")
+        emb: Embedder = model.MiniLMEmbedder(batch_size=settings.embed.batch_size, max_seq_length=64,
+                                             threads=settings.embed.threads, precision=settings.embed.precision)
+        return emb
     return get_embedder(settings.embed)
 
 
