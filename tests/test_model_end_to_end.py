@@ -170,9 +170,10 @@ def test_batch_scan_with_the_model_finds_what_the_store_scan_finds(settings, doc
     store = {k: p.verdict for k, p in pairs.items() if p.is_reuse}
     assert set(found) == set(store), sorted(map(sorted, set(found) ^ set(store)))
     # The verdicts differ in one pair, in the compare rather than the candidates: ferry-paraphrase
-    # is copy in the store (P(wholly | reuse) 0.59) and partial-reuse in the batch (0.49). Not yet
-    # traced; the store's compare reads the sentence vectors saved by `add`, the batch embeds each
-    # pair's sentences when it compares them.
+    # is copy in the store (P(wholly | reuse) 0.59) and partial-reuse in the batch (0.49), because
+    # the store compares in rowid order (wire, paraphrase) and the batch in id order (paraphrase,
+    # wire), and compare(a, b) and compare(b, a) differ on this pair: the sentence matcher is
+    # order-dependent (the features themselves read the shorter side). Issue 15 note.
     differ = {k for k in found if found[k] != store[k]}
     assert differ <= {frozenset(("ferry-wire", "ferry-paraphrase"))}, sorted(map(sorted, differ))
     assert MUST_FIND <= set(found)
@@ -207,3 +208,15 @@ def test_service_over_the_model_store(store_scan) -> None:
         sp["semantic"] for p in body["passages"] for sp in p["sentence_pairs"] if sp["semantic"] is not None
     ]
     assert cosines and max(cosines) >= Settings().match.semantic_threshold, cosines
+
+
+def test_compare_order_is_what_separates_the_store_and_batch_verdicts(settings, docs) -> None:
+    """Pins the cause named in the batch test: the one pair whose verdict differs between the
+    engines differs between compare(a, b) and compare(b, a). When the matcher becomes symmetric
+    this fails: then drop the exception in the batch test."""
+    from retold.pipeline import Detector
+
+    by_id = {d.id: d for d in docs}
+    wire, para = by_id["ferry-wire"], by_id["ferry-paraphrase"]
+    det = Detector(settings)
+    assert det.compare(wire, para).verdict != det.compare(para, wire).verdict
