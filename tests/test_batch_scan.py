@@ -188,8 +188,8 @@ def test_batch_semantic_channel_is_the_store_scans(tmp_path: Path, fast_settings
     recs, _ = generate_corpus(240, seed=9)
     docs = [Document(r["id"], r["text"]) for r in recs]
     rows = Fingerprinter(fast_settings, BatchOptions()).rows(docs)
-    batch = set(local_semantic_pairs(rows, fast_settings))
-    assert set(local_semantic_pairs(rows[::-1], fast_settings)) == batch
+    batch = set(local_semantic_pairs([r.id for r in rows], [r.vec for r in rows], fast_settings))
+    assert set(local_semantic_pairs([r.id for r in rows][::-1], [r.vec for r in rows][::-1], fast_settings)) == batch
     with Store(tmp_path / "s.db", settings=fast_settings) as st:
         add_documents(st, docs, settings=fast_settings)
         ids = dict(st.db.execute("SELECT rowid, id FROM documents").fetchall())

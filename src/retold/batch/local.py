@@ -168,19 +168,19 @@ class Fingerprinter:
         ]
 
 
-def local_semantic_pairs(rows: Sequence[FingerprintRow], settings: Settings) -> list[tuple[str, str]]:
-    """The semantic channel over the rows' lead vectors, as the store scan runs it over its ANN
-    index (:func:`retold.candidates.semantic.semantic_pairs`): rows in id order, one index built
-    over them (exact below 50,000 documents, HNSW above, as the store's). The Spark engine calls
-    this on its driver with the vectors its executors computed."""
-    have = sorted((r for r in rows if r.vec), key=lambda r: r.id)
+def local_semantic_pairs(ids: Sequence[str], vectors: Sequence[Sequence[float]], settings: Settings) -> list[tuple[str, str]]:
+    """The semantic channel over documents' lead vectors, as the store scan runs it over its ANN
+    index (:func:`retold.candidates.semantic.semantic_pairs`): documents in id order (those without
+    a vector left out), one index built over them (exact below 50,000 documents, HNSW above, as the
+    store's). The Spark engine calls this on its driver with the vectors its executors computed."""
+    have = sorted(((i, v) for i, v in zip(ids, vectors, strict=True) if len(v)), key=lambda t: t[0])
     if len(have) < 2:
         return []
-    mat = np.ascontiguousarray(np.array([r.vec for r in have], dtype=np.float32))
+    mat = np.ascontiguousarray(np.array([v for _, v in have], dtype=np.float32))
     labels = np.arange(len(have), dtype=np.int64)
     cs = settings.candidates
     found = semantic_pairs(AnnIndex.build(labels, mat), mat, labels, cs, floor=cs.semantic_floor(settings.embed.backend))
-    return [(have[i].id, have[j].id) for i, j in found]
+    return [(have[i][0], have[j][0]) for i, j in found]
 
 
 def bucket_pairs(members: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -348,7 +348,7 @@ def local_candidates(rows: Sequence[FingerprintRow], settings: Settings, options
         for i, j in containment_pairs([np.asarray(r.fps, dtype=np.int64) for r in rows], cs):
             add(ids[i], ids[j], VIA_WINNOW)
     if o.semantic:
-        for a, b in local_semantic_pairs(rows, settings):
+        for a, b in local_semantic_pairs(ids, [r.vec for r in rows], settings):
             add(a, b, VIA_SEMANTIC)
     return sorted((a, b, v) for (a, b), v in via.items())
 

@@ -29,7 +29,6 @@ from retold.batch.local import (
     VIA_WINNOW,
     BatchOptions,
     Fingerprinter,
-    FingerprintRow,
     PairComparer,
     ScanSummary,
     Timer,
@@ -298,9 +297,9 @@ def spark_candidates(spark: Any, fp: Any, settings: Settings, options: BatchOpti
         # kernel the local engine and the store scan run (one ANN index, nearest neighbours, the
         # floor and the background z-test). The driver holds n x dim float32 (1M MiniLM leads:
         # ~1.5 GB; size spark.driver.memory for it).
-        leads = [FingerprintRow(r["id"], [], [], [], list(r["vec"]))
-                 for r in fp.select("id", "vec").where(F.size("vec") > 0).toLocalIterator()]
-        sem_df = spark.createDataFrame(local_semantic_pairs(leads, settings), _schemas()["pairs"])
+        leads = [(r["id"], r["vec"]) for r in fp.select("id", "vec").where(F.size("vec") > 0).toLocalIterator()]
+        pairs = local_semantic_pairs([i for i, _ in leads], [v for _, v in leads], settings)
+        sem_df = spark.createDataFrame(pairs, _schemas()["pairs"])
         lex = lex.unionByName(sem_df.withColumn("via", F.lit(VIA_SEMANTIC)))
     return lex.groupBy("a", "b").agg(F.bit_or("via").cast("int").alias("via"))
 

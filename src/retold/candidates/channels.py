@@ -1,8 +1,8 @@
 """The candidate channels as pure kernels: which document pairs are worth comparing.
 
 Every scan calls these, with one :class:`retold.config.CandidateSettings`: the store scan
-(``retold scan DB``), the batch scan's local engine, and (as DataFrame joins with the same rules,
-checked against these kernels by ``tests/test_scan_agreement.py``) its Spark engine. The engines
+(``retold scan DB``) and ``query``, the batch scan's local engine, and (as DataFrame joins with the
+same rules; ``tests/test_spark_scan.py`` checks the three scans agree) its Spark engine. The engines
 differ only in where the data lives and how the work is spread.
 
 * **lexical** (:func:`lexical_pairs`): documents sharing a MinHash-LSH band, kept when their
@@ -31,11 +31,6 @@ import numpy as np
 from retold.config import CandidateSettings, FingerprintSettings
 
 from .lsh import band_keys, candidate_pairs
-
-
-def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
-    """Share of equal MinHash values: the one estimate every engine uses (a float of k / num_perm)."""
-    return float(np.count_nonzero(sig_a == sig_b)) / max(1, len(sig_a))
 
 
 def lexical_pairs(
@@ -97,4 +92,4 @@ def containment_of(shared: int, len_a: int, len_b: int, c: CandidateSettings) ->
     return None
 
 
-__all__ = ["containment_of", "containment_pairs", "estimated_jaccard", "lexical_pairs"]
+__all__ = ["containment_of", "containment_pairs", "lexical_pairs"]

@@ -399,9 +399,12 @@ def corpus_signatures(texts: Iterable[str], minhasher: MinHasher, *, shingle_siz
     :func:`corpus_tokens`, :func:`corpus_token_hashes`, :func:`corpus_shingle_hashes` and
     :meth:`MinHasher.signatures_flat` in a row.
     """
+    return minhasher.signatures_flat(*_corpus_shingles(texts, shingle_size))
+
+
+def _corpus_shingles(texts: Iterable[str], shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
     toks = corpus_tokens(texts)
-    hashes, offsets = corpus_shingle_hashes(corpus_token_hashes(toks), toks.offsets, shingle_size=shingle_size)
-    return minhasher.signatures_flat(hashes, offsets)
+    return corpus_shingle_hashes(corpus_token_hashes(toks), toks.offsets, shingle_size=shingle_size)
 
 
 def corpus_fingerprints(
@@ -409,8 +412,7 @@ def corpus_fingerprints(
 ) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
     """:func:`fingerprint_text` of many texts through the corpus path: ``(signatures, winnows,
     distinct-shingle counts)``, bit for bit the per-text results (a test checks it)."""
-    toks = corpus_tokens(texts)
-    hashes, offsets = corpus_shingle_hashes(corpus_token_hashes(toks), toks.offsets, shingle_size=shingle_size)
+    hashes, offsets = _corpus_shingles(texts, shingle_size)
     sigs = minhasher.signatures_flat(hashes, offsets)
     bounds = offsets.tolist()
     parts = [hashes[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]

@@ -45,8 +45,8 @@ from typing import Any
 
 import numpy as np
 
-from retold.candidates.channels import containment_of, containment_pairs, estimated_jaccard, lexical_pairs
-from retold.candidates.fingerprint import MinHasher, corpus_fingerprints
+from retold.candidates.channels import containment_of, containment_pairs, lexical_pairs
+from retold.candidates.fingerprint import MinHasher, corpus_fingerprints, estimate_jaccard
 from retold.candidates.lsh import band_keys
 from retold.candidates.semantic import background_sample as _background_sample
 from retold.candidates.semantic import doc_embedder, lead_text, semantic_neighbours, semantic_pairs
@@ -617,7 +617,7 @@ class Corpus:
         n_win = max(1, len(rec.winnow))
         sig_rows = self._signatures_of(list(lsh))
         for rid, bands in lsh.items():
-            jac = estimated_jaccard(sig_rows[rid], rec.signature) if rid in sig_rows else bands / fp.bands
+            jac = estimate_jaccard(sig_rows[rid], rec.signature) if rid in sig_rows else bands / fp.bands
             if jac >= cs.min_jaccard:
                 evidence.setdefault(rid, {})["jaccard"] = jac
         win_counts = self._winnow_counts(list(post))
