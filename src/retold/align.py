@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retold.edits import EditSet, word_edits
-from retold.match import DocFeatures
+from retold.edits import EditSet, mirrored, word_edits
+from retold.match import DocFeatures, runs_swapped
 from retold.types import Passage, ReuseType, SentencePair, Span
 
 TYPE_ORDER: dict[ReuseType, int] = {
@@ -73,10 +73,13 @@ def describe_groups(pairs: Sequence[SentencePair], fa: DocFeatures, fb: DocFeatu
     """Spans, word edits and a reuse type for each aligned group."""
     out = []
     raw_a, raw_b = fa.segments.text, fb.segments.text
+    # The edits are computed in the matcher's canonical order, so that they (and the type they
+    # give) are the same whichever document the caller passed first.
+    swap = runs_swapped(fa, fb)
     for p in pairs:
         ta = [t for i in p.a for t in fa.tokens[i]]
         tb = [t for j in p.b for t in fb.tokens[j]]
-        es = word_edits(ta, tb, raw_a, raw_b)
+        es = mirrored(word_edits(tb, ta, raw_b, raw_a)) if swap else word_edits(ta, tb, raw_a, raw_b)
         sa, sb = _span_of(fa, p.a), _span_of(fb, p.b)
         kind = _classify(p, es, len(sa), len(sb))
         # Material of one side only at the edges (a passage pasted into a longer sentence) is
@@ -122,7 +125,7 @@ def _continues(prev: GroupDetail, nxt: GroupDetail, matched_a: set[int], matched
 def _passage(chain: Sequence[GroupDetail]) -> Passage:
     a = Span(min(d.a.start for d in chain), max(d.a.end for d in chain))
     b = Span(min(d.b.start for d in chain), max(d.b.end for d in chain))
-    weights = [max(1, len(d.b)) for d in chain]
+    weights = [max(1, len(d.a) + len(d.b)) for d in chain]  # both sides: the same either way round
     total = sum(weights)
     score = sum(d.pair.score * w for d, w in zip(chain, weights, strict=True)) / total
     return Passage(
@@ -137,7 +140,8 @@ def _passage(chain: Sequence[GroupDetail]) -> Passage:
 
 
 def _passage_type(chain: Sequence[GroupDetail], weights: Sequence[int]) -> ReuseType:
-    """The most transformed type that covers at least a quarter of the passage (by b chars)."""
+    """The most transformed type that covers at least a quarter of the passage (by the characters
+    of both sides)."""
     total = sum(weights)
     share: dict[ReuseType, int] = {}
     for d, w in zip(chain, weights, strict=True):

@@ -103,7 +103,7 @@ def alignment_evidence(
     in_aligned: list[bool] = [k in all_s for k, toks in enumerate(fs.keys) for _ in toks]
     narr = [a for a, q in zip(in_aligned, mask, strict=True) if not q]
     quote = [a for a, q in zip(in_aligned, mask, strict=True) if q]
-    weights = [max(1, len(d.b)) for d in details]
+    weights = [max(1, len(d.a) + len(d.b)) for d in details]  # both sides: the same either way round
     mean = sum(d.pair.score * w for d, w in zip(details, weights, strict=True)) / sum(weights) if details else 0.0
     ordered = sorted(details, key=lambda d: side(d, True)[0])
     steps = list(zip(ordered, ordered[1:], strict=False))

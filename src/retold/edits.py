@@ -24,7 +24,7 @@ from difflib import SequenceMatcher
 
 from retold.normalise import fold_typography
 from retold.tokens import token_dice
-from retold.types import Edit, Span, Token
+from retold.types import Edit, EditOp, Span, Token
 
 # Shortest run of words that counts as a moved clause rather than a coincidental repeat.
 MIN_MOVE_TOKENS = 2
@@ -162,6 +162,31 @@ def word_edits(ta: Sequence[Token], tb: Sequence[Token], raw_a: str, raw_b: str)
         inserted_tokens=ins_n,
         deleted_tokens=max(0, del_n),
         longest_run=max((i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal"), default=0),
+    )
+
+
+_MIRROR_OP: dict[str, EditOp] = {"insert": "delete", "delete": "insert", "substitute": "substitute", "move": "move"}
+
+
+def mirrored(es: EditSet) -> EditSet:
+    """The same edits seen from the other side: ``mirrored(word_edits(tb, ta, rb, ra))`` describes
+    a -> b (inserts become deletes, each edit's sides swap). difflib's matching blocks depend on
+    which sequence comes first, so a caller that wants one answer either way round computes in a
+    fixed order and mirrors."""
+
+    def flip(e: Edit) -> Edit:
+        return Edit(_MIRROR_OP[e.op], e.b, e.a, e.b_span, e.a_span)
+
+    return EditSet(
+        wording=tuple(map(flip, es.wording)),
+        typography=tuple(map(flip, es.typography)),
+        ratio=es.ratio,
+        substituted_tokens=es.substituted_tokens,
+        inserted_tokens=es.deleted_tokens,
+        deleted_tokens=es.inserted_tokens,
+        core_a=es.core_b,
+        core_b=es.core_a,
+        longest_run=es.longest_run,
     )
 
 

@@ -113,9 +113,14 @@ def _incidence(stems: Sequence[frozenset[str]], vocab: dict[str, int]) -> sparse
 
 def weighted_jaccard(sa: set[str], sb: set[str], fa: DocFeatures, fb: DocFeatures) -> float:
     """Rarity-weighted Jaccard of the stems ``sa`` (of ``fa``) and ``sb`` (of ``fb``): how much
-    substance (names, numbers, rare words weigh most) two texts share."""
-    w_union = math.fsum(fa.weights.get(x) or fb.weights.get(x, 0.0) for x in sa | sb)
-    return math.fsum(fa.weights[x] for x in sa & sb) / w_union if w_union else 0.0
+    substance (names, numbers, rare words weigh most) two texts share. A stem weighs the larger
+    of its two documents' weights (they differ when its word forms do), so the measure is the
+    same either way round."""
+    def w(x: str) -> float:
+        return max(fa.weights.get(x, 0.0), fb.weights.get(x, 0.0))
+
+    w_union = math.fsum(w(x) for x in sa | sb)
+    return math.fsum(w(x) for x in sa & sb) / w_union if w_union else 0.0
 
 
 @dataclass(frozen=True, slots=True)
