@@ -282,7 +282,9 @@ def main() -> int:
     print(f"calibration of P(reuse) on held-out folds: ECE {ece:.3f}")
     for mp, obs, n in bins:
         print(f"  predicted {mp:.2f}  observed {obs:.2f}  n={n}")
-    print(f"seconds a pair (compare, decision off, embedding cache warm per pool): median {statistics.median(secs):.2f}, max {max(secs):.2f}")
+    slowest = max(meter, key=lambda e: e.seconds)
+    print(f"seconds a pair (prepare + compare, decision off, model loaded first; a pool's sentences are embedded on "
+          f"its first pair and reused): median {statistics.median(secs):.2f}, max {max(secs):.2f} ({slowest.id})")
     if args.plot:
         import matplotlib
 

@@ -65,15 +65,18 @@ FLOORS: dict[str, dict[str, float]] = {
         # spin 0.9954, pasted 0.9403, partial 0.8571, excerpt 0.0 (both reworded excerpts missed);
         # case recall 0.8491; verdicts 17/21; reuse precision 13/14, recall 13/15. With
         # --no-strong-cosine partial falls to 0.6667 (partial-bridge's reworded passage is dropped).
-        "handwritten.plagdet.overall": 0.84,
-        "handwritten.plagdet.paraphrase": 0.83,
+        # Raised at the symmetric compare (2026-12-03: matcher in canonical order, edits the better
+        # of both directions): overall 0.8807, paraphrase 0.9209, case recall 0.9057, verdicts
+        # 18/21; summary 0.8356 (was 0.8479: summary-marathon gets two trimmed cores; docs/benchmarks.md).
+        "handwritten.plagdet.overall": 0.86,
+        "handwritten.plagdet.paraphrase": 0.90,
         "handwritten.plagdet.summary": 0.83,
         "handwritten.plagdet.spin": 0.97,
         "handwritten.plagdet.pasted": 0.92,
         "handwritten.plagdet.partial": 0.83,
         "handwritten.plagdet.excerpt": 0.0,
-        "handwritten.case_recall": 0.82,
-        "handwritten.verdicts_accepted": 0.78,
+        "handwritten.case_recall": 0.88,
+        "handwritten.verdicts_accepted": 0.83,
         "handwritten.reuse_precision": 0.9,
         "handwritten.reuse_recall": 0.84,
         # 3 of 4 independent same-story reports kept apart from reuse (the marathon pair, sharing

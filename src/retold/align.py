@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from retold.edits import EditSet, mirrored, word_edits
 from retold.match import DocFeatures, runs_swapped
-from retold.types import Passage, ReuseType, SentencePair, Span
+from retold.types import Passage, ReuseType, SentencePair, Span, Token
 
 TYPE_ORDER: dict[ReuseType, int] = {
     "verbatim": 0,
@@ -69,17 +69,33 @@ def _classify(pair: SentencePair, es: EditSet, len_a: int, len_b: int) -> ReuseT
     return "paraphrased"
 
 
+def _edits_either_way(ta: Sequence[Token], tb: Sequence[Token], raw_a: str, raw_b: str, swap: bool) -> EditSet:
+    """The word edits of a group, the same whichever document the caller passed first.
+
+    difflib's greedy matching blocks depend on which sequence comes first, and so do the edits,
+    the aligned core it trims to and the type they give. Both directions are computed and the
+    better description kept: the higher token ratio, then the one without a trimmed core (the
+    whole sentences), then the matcher's canonical order."""
+    forward = word_edits(ta, tb, raw_a, raw_b)
+    backward = mirrored(word_edits(tb, ta, raw_b, raw_a))
+    if forward == backward:
+        return forward
+
+    def rank(es: EditSet, canonical: bool) -> tuple[float, bool, bool]:
+        return (es.ratio, es.core_a is None and es.core_b is None, canonical)
+
+    return forward if rank(forward, not swap) >= rank(backward, swap) else backward
+
+
 def describe_groups(pairs: Sequence[SentencePair], fa: DocFeatures, fb: DocFeatures) -> list[GroupDetail]:
     """Spans, word edits and a reuse type for each aligned group."""
     out = []
     raw_a, raw_b = fa.segments.text, fb.segments.text
-    # The edits are computed in the matcher's canonical order, so that they (and the type they
-    # give) are the same whichever document the caller passed first.
     swap = runs_swapped(fa, fb)
     for p in pairs:
         ta = [t for i in p.a for t in fa.tokens[i]]
         tb = [t for j in p.b for t in fb.tokens[j]]
-        es = mirrored(word_edits(tb, ta, raw_b, raw_a)) if swap else word_edits(ta, tb, raw_a, raw_b)
+        es = _edits_either_way(ta, tb, raw_a, raw_b, swap)
         sa, sb = _span_of(fa, p.a), _span_of(fb, p.b)
         kind = _classify(p, es, len(sa), len(sb))
         # Material of one side only at the edges (a passage pasted into a longer sentence) is
