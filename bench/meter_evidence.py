@@ -35,7 +35,7 @@ import numpy as np
 from retold import Settings
 from retold.decision import FEATURES
 from retold.evaluate.training import extract, fit_sentences, meter_pairs, sentence_examples, story_folds
-from retold.evidence import _flat_keys, quoted_mask
+from retold.evidence import _flat_keys, _grams, quoted_mask
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"
@@ -93,7 +93,7 @@ def new_evidence(spec, det, df3: Counter[tuple[str, ...]], n_docs: int) -> dict[
         if n == TILE_LENGTHS[0]:
             t = sorted(tiles)
             out["tile_order"] = sum(y[1] > x[1] for x, y in zip(t, t[1:], strict=False)) / (len(t) - 1) if len(t) > 1 else 0.0
-    grams_a = {tuple(ka[i : i + 3]) for i in range(len(ka) - 2)}
+    grams_a = _grams(ka, 3)
     hit = tot = 0.0
     for i in range(len(kb) - 2):
         g = tuple(kb[i : i + 3])

@@ -75,11 +75,12 @@ def _edits_either_way(ta: Sequence[Token], tb: Sequence[Token], raw_a: str, raw_
     difflib's greedy matching blocks depend on which sequence comes first, and so do the edits,
     the aligned core it trims to and the type they give. Both directions are computed and the
     better description kept: the higher token ratio, then the one without a trimmed core (the
-    whole sentences), then the matcher's canonical order."""
+    whole sentences), then the matcher's canonical order. Word-for-word groups (the same keys on
+    both sides) have one description, so the second direction is skipped there."""
     forward = word_edits(ta, tb, raw_a, raw_b)
-    backward = mirrored(word_edits(tb, ta, raw_b, raw_a))
-    if forward == backward:
+    if [t.key for t in ta] == [t.key for t in tb]:
         return forward
+    backward = mirrored(word_edits(tb, ta, raw_b, raw_a))
 
     def rank(es: EditSet, canonical: bool) -> tuple[float, bool, bool]:
         return (es.ratio, es.core_a is None and es.core_b is None, canonical)

@@ -280,14 +280,14 @@ def extract(
                     row = json.loads(line)
                     cache[row["key"]] = row
     out: list[Example] = []
-    if s.match.semantic and any(_spec_digest(spec, sdig) not in cache for spec in specs):
+    keys = [_spec_digest(spec, sdig) for spec in specs]
+    if s.match.semantic and any(key not in cache for key in keys):
         # Load the model before the clock starts: "seconds" is the time a pair takes, and the
         # one-off load (~5 s for MiniLM) would otherwise land on the first pair.
         det.embedder.encode(["warm up"])
     fh = cache_file.open("a", encoding="utf-8") if cache_file is not None else None
     try:
-        for k, spec in enumerate(specs):
-            key = _spec_digest(spec, sdig)
+        for k, (spec, key) in enumerate(zip(specs, keys, strict=True)):
             row = cache.get(key)
             if row is None:
                 t0 = time.perf_counter()

@@ -86,10 +86,11 @@ def match_sentences(
 
 def runs_swapped(fa: DocFeatures, fb: DocFeatures) -> bool:
     """Whether the matcher runs on (fb, fa) rather than (fa, fb): the canonical order puts the
-    document of more sentences first (then more characters, then the text itself), because the
-    summary and join passes read a as the fuller side. Measured on the hand-written gate set
-    (MiniLM): this order gives plagdet 0.888 against 0.864 for the other one; before the rule,
-    3 of its 22 pairs changed verdict or coverage when swapped.
+    document of more sentences first (then more characters, then the text itself). In news the
+    fuller side is usually the source. Measured on the hand-written gate set (MiniLM): plagdet
+    0.881 in this order, 0.856 in the other; PAN13 with MiniLM, whose suspicious documents are
+    the longer side, pays for it (0.870 -> 0.860; docs/benchmarks.md). Before the rule, 3 of the
+    22 hand-written pairs changed verdict or coverage when swapped.
 
     >>> from retold.segment import segment
     >>> short, long_ = featurize(segment("One. Two.")), featurize(segment("One. Two. Three."))
