@@ -215,7 +215,8 @@ def main() -> int:
                 continue
             # As the pipeline does: a long narrative run word for word is reuse whatever the model says.
             hard = 2 ** e.features["narr_run"] - 1 >= tuning.hard_narrative_words
-            d = model.decide(e.features, floor=tuning.hard_evidence_probability if hard else 0.0)
+            d = model.decide(e.features, floor=tuning.hard_evidence_probability if hard else 0.0,
+                             threshold=settings.decision.reuse_threshold)
             prob[i] = d.probability
             has_text = bool(e.proposed_b)
             pred_deg[i] = d.degree if has_text else "not"
@@ -280,6 +281,17 @@ def main() -> int:
     print(f"sentence judgement alone, held out: AUC {sent_auc:.3f} on {int(on_b.sum())} labelled sentences; every sentence "
           f"read as derived reported: tok P {sent_tokens['precision']:.3f} R {sent_tokens['recall']:.3f} F1 {sent_tokens['f1']:.3f}")
     print(f"calibration of P(reuse) on held-out folds: ECE {ece:.3f}")
+    # The decision is P(reuse) >= cost / (1 + cost) (decision.false_reuse_cost): the trade-off.
+    has_text = np.array([bool(e.proposed_b) for e in meter])
+    p_arr, g_arr = np.array(prob), np.array(gold_bin)
+    costs = {}
+    for cost in (1.0, 1.5, 2.0, 3.0, 4.0):
+        called = (p_arr >= cost / (1 + cost)) & has_text
+        costs[cost] = {"accuracy": float((called == g_arr).mean()), "non_called_reuse": float(called[g_arr == 0].mean()),
+                       "derived_missed": float(1 - called[g_arr == 1].mean())}
+        mark = " (default)" if cost == settings.decision.false_reuse_cost else ""
+        print(f"  false_reuse_cost {cost:.1f} (P >= {cost / (1 + cost):.2f}): acc {costs[cost]['accuracy']:.3f}  "
+              f"non→reuse {costs[cost]['non_called_reuse']:.3f}  derived missed {costs[cost]['derived_missed']:.3f}{mark}")
     for mp, obs, n in bins:
         print(f"  predicted {mp:.2f}  observed {obs:.2f}  n={n}")
     slowest = max(meter, key=lambda e: e.seconds)
@@ -305,7 +317,7 @@ def main() -> int:
         print(f"reliability diagram: {args.plot}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"figures": rows, "bins": bins, "seconds": {"median": statistics.median(secs), "max": max(secs)}}, indent=1))
+        args.json.write_text(json.dumps({"figures": rows, "bins": bins, "costs": costs, "seconds": {"median": statistics.median(secs), "max": max(secs)}}, indent=1))
     _ = np
     return 0
 

@@ -69,8 +69,8 @@ def test_fitted_sentence_model_ranks_taken_sentences_higher() -> None:
 def _model(intercept: float) -> DecisionModel:
     base = load_model("")
     n = len(SENTENCE_FEATURES)
-    return DecisionModel(base.features, base.reuse, base.wholly, base.threshold, base.meta,
-                         Logistic((0.0,) * n, (1.0,) * n, (0.0,) * n, intercept))
+    return DecisionModel(base.features, base.reuse, base.wholly, base.meta,
+                         Logistic((0.0,) * n, (1.0,) * n, (0.0,) * n, intercept), base.calibration)
 
 
 def test_sentence_model_round_trips_and_a_wrong_feature_list_says_how_to_fix() -> None:

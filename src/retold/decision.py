@@ -5,8 +5,11 @@ sequences show (narrative against quoted material, coverage, order, similarity, 
 verdict) with two logistic models trained by ``retold train`` on development data only
 (METER dev, BBC synth copies, BBC same-story pairs, hand-written fixtures). The models ship as
 ``retold/data/decision.json``: standardisation, weights, the data digest and the command that
-made them. ``probability`` is calibrated: among pairs given 0.8, about 80% are reuse (see
-docs/benchmarks.md for the reliability diagram).
+made them. ``probability`` is calibrated on real newsroom copy: the reuse model's logit goes
+through a Platt map (slope, intercept) fitted by ``retold train`` on out-of-fold predictions for the
+METER pairs (story-grouped), so that among METER pairs given 0.8, about 80% are derived (see
+docs/benchmarks.md for the reliability diagram). Whether a pair is *called* reuse is a separate,
+stated choice: ``DecisionSettings.false_reuse_cost``.
 
 >>> m = DecisionModel.default()
 >>> sorted(m.features) == sorted(FEATURES)
@@ -60,7 +63,9 @@ FEATURES: tuple[str, ...] = (
     "rule_reuse",
 )
 MODEL_FILE = "decision.json"
-MODEL_VERSION = 1
+MODEL_VERSION = 2
+# Version 1 files (no calibration map) are still read, as uncalibrated.
+READABLE_VERSIONS = (1, 2)
 
 
 def _sentence_chars(fd: DocFeatures, ids: set[int]) -> float:
@@ -153,6 +158,39 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
+# Raw probabilities are clipped this far from 0 and 1 before the calibration map takes their
+# logit (a float64 sigmoid saturates to exactly 0 or 1 for |z| > ~37).
+_LOGIT_EPS = 1e-12
+
+
+def logit(p: float) -> float:
+    q = min(max(p, _LOGIT_EPS), 1 - _LOGIT_EPS)
+    return math.log(q / (1 - q))
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Platt scaling: calibrated p = sigmoid(slope * logit(raw p) + intercept)."""
+
+    slope: float = 1.0
+    intercept: float = 0.0
+
+    def __call__(self, p: float) -> float:
+        return _sigmoid(self.slope * logit(p) + self.intercept)
+
+    def to_dict(self) -> dict[str, float]:
+        return {"slope": round(self.slope, 8), "intercept": round(self.intercept, 8)}
+
+    @classmethod
+    def from_dict(cls, d: object) -> Calibration:
+        if not isinstance(d, Mapping) or not all(isinstance(d.get(k), int | float) for k in ("slope", "intercept")):
+            raise ConfigError("decision model: 'calibration' needs a numeric 'slope' and 'intercept'; retrain it with `retold train`")
+        if float(d["slope"]) <= 0:
+            raise ConfigError("decision model: the calibration slope must be positive (a map that reverses the "
+                              "model's ranking is a training failure); retrain it with `retold train`")
+        return cls(float(d["slope"]), float(d["intercept"]))
+
+
 @dataclass(frozen=True, slots=True)
 class Logistic:
     """A standardised logistic model: p = sigmoid(w . (x - mean) / scale + b)."""
@@ -201,9 +239,10 @@ class DecisionModel:
     features: tuple[str, ...]
     reuse: Logistic
     wholly: Logistic
-    threshold: float = 0.5
     meta: Mapping[str, object] | None = None
     sentence: Logistic | None = None
+    # Maps the reuse model's raw probability to a calibrated one (None: identity).
+    calibration: Calibration | None = None
 
     def derived(self, rows: Sequence[Sequence[float]]) -> list[float]:
         """P(derived) for each row of :func:`retold.evidence.sentence_evidence` (empty without a
@@ -212,22 +251,28 @@ class DecisionModel:
             return []
         return [self.sentence.predict(r) for r in rows]
 
-    def decide(self, evidence: Mapping[str, float], *, floor: float = 0.0) -> Decision:
-        """The decision for one pair's features. ``floor`` is a lower bound on P(reuse) set by
-        evidence that stands on its own (see ``VerdictTuning.hard_narrative_words``)."""
+    def probability(self, evidence: Mapping[str, float]) -> float:
+        """Calibrated P(reuse) for one pair's features."""
+        raw = self.reuse.predict([evidence[k] for k in self.features])
+        return self.calibration(raw) if self.calibration is not None else raw
+
+    def decide(self, evidence: Mapping[str, float], *, floor: float = 0.0, threshold: float = 0.5) -> Decision:
+        """The decision for one pair's features: reuse when the calibrated P(reuse) reaches
+        ``threshold`` (``DecisionSettings.reuse_threshold``). ``floor`` is a lower bound on
+        P(reuse) set by evidence that stands on its own (see ``VerdictTuning.hard_narrative_words``)."""
         x = [evidence[k] for k in self.features]
-        p = max(self.reuse.predict(x), floor)
+        p = max(self.probability(evidence), floor)
         pw = self.wholly.predict(x)
         probs = {"reuse": p, "wholly": p * pw, "partially": p * (1 - pw), "not": 1 - p}
-        degree: Degree = "not" if p < self.threshold else ("wholly" if pw >= 0.5 else "partially")
+        degree: Degree = "not" if p < threshold else ("wholly" if pw >= 0.5 else "partially")
         return Decision(p, degree, {k: round(v, 4) for k, v in probs.items()})
 
     def to_json(self) -> str:
         doc = {
             "version": MODEL_VERSION,
             "features": list(self.features),
-            "threshold": self.threshold,
             "reuse": self.reuse.to_dict(),
+            **({"calibration": self.calibration.to_dict()} if self.calibration else {}),
             "wholly": self.wholly.to_dict(),
             **({"meta": dict(self.meta)} if self.meta else {}),
             **({"sentence": {"features": list(SENTENCE_FEATURES), **self.sentence.to_dict()}} if self.sentence else {}),
@@ -240,7 +285,7 @@ class DecisionModel:
             d = json.loads(text)
         except json.JSONDecodeError as e:
             raise ConfigError(f"decision model is not valid JSON ({e}); retrain it with `retold train`") from e
-        if d.get("version") != MODEL_VERSION:
+        if d.get("version") not in READABLE_VERSIONS:
             raise ConfigError(
                 f"decision model version {d.get('version')!r}, this retold reads {MODEL_VERSION}; "
                 "retrain it with `retold train`"
@@ -262,9 +307,9 @@ class DecisionModel:
             feats,
             Logistic.from_dict(d["reuse"], n),
             Logistic.from_dict(d["wholly"], n),
-            float(d.get("threshold", 0.5)),
             d.get("meta"),
             sentence,
+            Calibration.from_dict(d["calibration"]) if "calibration" in d else None,
         )
 
     @classmethod

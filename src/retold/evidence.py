@@ -239,16 +239,16 @@ def sentence_evidence(fa: DocFeatures, fb: DocFeatures, *, mask: Sequence[bool] 
         q = mask[offset : offset + len(fb.tokens[i])]
         offset += len(fb.tokens[i])
         stems = fb.stems[i]
-        total = sum(w.get(x, 1.0) for x in stems)
+        total = math.fsum(w.get(x, 1.0) for x in stems)
         if not n or not total:
             out.append((0.0,) * len(SENTENCE_FEATURES))
             continue
         best, best_j = 0.0, 0
         for j, sa in enumerate(fa.stems):
-            c = sum(w.get(x, 1.0) for x in stems & sa) / total
+            c = math.fsum(w.get(x, 1.0) for x in stems & sa) / total
             if c > best:
                 best, best_j = c, j
-        doc = sum(w.get(x, 1.0) for x in stems & stems_a) / total
+        doc = math.fsum(w.get(x, 1.0) for x in stems & stems_a) / total
         covs = [_share(_covered(keys, grams[g], g), None, True) for g in (2, 3, 5)]
         quoted = sum(q) / len(q) if q else 0.0
         out.append((best, doc, *covs, quoted, i / nb, best_j / na, math.log1p(n)))

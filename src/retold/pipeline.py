@@ -181,7 +181,8 @@ class Detector:
                 (pp.a, pp.b) in inserted for p in passages for pp in p.pairs
             )
             model = load_model(s.decision.model)
-            decision = model.decide(evidence, floor=t.hard_evidence_probability if hard else 0.0)
+            decision = model.decide(evidence, floor=t.hard_evidence_probability if hard else 0.0,
+                                    threshold=s.decision.reuse_threshold)
             probabilities = dict(decision.probabilities)
             # Reuse needs reused text to show: with no proposed passage the decision stays "not".
             candidates = [p for k, p in enumerate(proposed) if rejected.get(k) != "too-short"]

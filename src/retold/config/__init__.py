@@ -265,11 +265,31 @@ class DecisionSettings:
     judgement gives its sentences (on the shorter article) a mean P(derived) at or above this.
     0.5 is the plain decision point of a calibrated probability, not a fitted cut-off; on METER
     dev (5-fold by story) it raises reused-token F1 0.64 -> 0.69 (bench/eval_meter.py).
+
+    ``false_reuse_cost``: how many missed reuses one independent report called reuse is worth.
+    The model's P(reuse) is calibrated on real newsroom copy (METER), so the pair is called reuse
+    when P(reuse) >= cost / (1 + cost), the threshold that minimises the expected cost (2.0:
+    P >= 2/3). Telling a newsroom that a rival copied it, when the rival was in court too, does
+    more harm than missing a rewrite, so the default weighs that error double. 1.0 (P >= 0.5)
+    maximises accuracy; docs/benchmarks.md (METER section) tabulates the trade-off.
     """
 
     learned: bool = True
     model: str = ""
     sentence_threshold: float = 0.5
+    false_reuse_cost: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not self.false_reuse_cost > 0 or self.false_reuse_cost == float("inf"):
+            raise ConfigError(f"decision.false_reuse_cost must be a positive number (1.0 weighs both errors the "
+                              f"same), got {self.false_reuse_cost}")
+        if not 0.0 <= self.sentence_threshold <= 1.0:
+            raise ConfigError(f"decision.sentence_threshold must be within 0..1, got {self.sentence_threshold}")
+
+    @property
+    def reuse_threshold(self) -> float:
+        """The P(reuse) at which a pair is called reuse: cost / (1 + cost)."""
+        return self.false_reuse_cost / (1.0 + self.false_reuse_cost)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,8 +126,8 @@ def _surface(p: MsrpPair) -> list[float]:
     caps_b = {w for w in _WORDS.findall(p.b) if w[0].isupper()}
     lcs = _lcs(ta, tb)
     sa, sb = set(ta), set(tb)
-    ua, ub = sum(_rarity(w) for w in sa - sb), sum(_rarity(w) for w in sb - sa)
-    sh = sum(_rarity(w) for w in sa & sb)
+    ua, ub = math.fsum(_rarity(w) for w in sa - sb), math.fsum(_rarity(w) for w in sb - sa)
+    sh = math.fsum(_rarity(w) for w in sa & sb)  # fsum: a set's order changes per process
     return [
         f.dice, f.containment_a, f.containment_b, f.token_dice, 0.0,
         1.0 if not na and not nb else len(na & nb) / len(na | nb),
