@@ -117,9 +117,60 @@ def test_ann_exact_and_serialised() -> None:
         back = AnnIndex.from_bytes(idx.to_bytes())
         # faiss is in the corpus extra (make install has it): without it both would be "numpy"
         assert idx.kind == back.kind == kind, (exact_below, idx.kind, back.kind)
-        assert back.to_bytes()[:4] == (b"HNSW" if kind == "faiss-hnsw" else b"VECS")
+        assert np.array_equal(back.vectors, v) and np.array_equal(back.labels, labels)
+        # Written in parts (an index over SQLite's 1 GB blob limit is stored so): the same index.
+        parts: list[bytes] = []
+        idx.write(parts.append, part_bytes=512)
+        assert len(parts) > 3
+        again = AnnIndex.read(iter(parts))
+        assert again.search(v[:7], k=4)[0].tolist() == idx.search(v[:7], k=4)[0].tolist()
         ids, sims = back.search(v[:5], k=3)
         assert ids[:, 0].tolist() == [100, 101, 102, 103, 104]
         assert np.allclose(sims[:, 0], 1.0, atol=1e-4)
     empty = AnnIndex.build(np.zeros(0, dtype=np.int64), np.zeros((0, 16), dtype=np.float32))
     assert empty.search(v[:1], k=3)[0].tolist() == [[-1]]
+
+
+def test_ann_grows_in_place_and_past_exact_search() -> None:
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=(40, 8)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    idx = AnnIndex.build(np.arange(20), v[:20], exact_below=30)
+    assert idx.kind == "faiss-flat"
+    grown = idx.add(np.arange(20, 25), v[20:25], exact_below=30)
+    assert grown is idx and len(idx) == 25 and np.array_equal(idx.vectors, v[:25])
+    assert idx.search(v[24:25], k=1)[0].tolist() == [[24]]
+    hnsw = idx.add(np.arange(25, 40), v[25:], exact_below=30)  # 40 >= 30: rebuilt as HNSW
+    assert hnsw.kind == "faiss-hnsw" and len(hnsw) == 40
+    assert hnsw.search(v[39:40], k=1)[0].tolist() == [[39]]
+    more = rng.normal(size=(5, 8)).astype(np.float32)
+    more /= np.linalg.norm(more, axis=1, keepdims=True)
+    hnsw.add(np.arange(100, 105), more, exact_below=30)
+    assert len(hnsw) == 45 and hnsw.search(more[2:3], k=1)[0].tolist() == [[102]]
+
+
+def test_saved_ann_index_grows_with_added_documents_and_rebuilds_after_a_removal(tmp_path, monkeypatch) -> None:
+    from retold.corpus.archive import add_documents, load_ann
+
+    s = Settings().replace(embed={"backend": "hash"})
+    docs = [Document(f"d{i}", f"Article {i} about the harbour board and its {i} new cranes. " * 3) for i in range(12)]
+    builds = []
+    real = AnnIndex.build.__func__
+
+    def counting(cls, labels, vectors, **kw):  # type: ignore[no-untyped-def]
+        builds.append(len(labels))
+        return real(cls, labels, vectors, **kw)
+
+    monkeypatch.setattr(AnnIndex, "build", classmethod(counting))
+    with Store(tmp_path / "s.db", settings=s) as st:
+        add_documents(st, docs[:8], settings=s)
+        first = load_ann(st)
+        assert builds == [8] and len(first) == 8
+        add_documents(st, docs[8:], settings=s)
+        grown = load_ann(st)
+        assert builds == [8] and len(grown) == 12  # grown, not rebuilt
+        assert sorted(grown.labels.tolist()) == sorted(st.vector_rowids("doc"))
+        assert load_ann(st).labels.tolist() == grown.labels.tolist() and builds == [8]  # saved: read back
+        st.delete("d3")
+        after = load_ann(st)
+        assert builds == [8, 11] and len(after) == 11  # a removal rebuilds

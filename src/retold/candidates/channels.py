@@ -32,6 +32,9 @@ from retold.config import CandidateSettings, FingerprintSettings
 
 from .lsh import band_keys, candidate_pairs
 
+# Rows of signatures turned into band keys at a time (65k x 128 x 8 bytes = 64 MB of uint64).
+_KEY_BLOCK = 1 << 16
+
 
 def lexical_pairs(
     signatures: np.ndarray, fp: FingerprintSettings, c: CandidateSettings
@@ -39,7 +42,12 @@ def lexical_pairs(
     """Pairs sharing a band of their ``(n, num_perm)`` signatures, with their estimated Jaccard."""
     if len(signatures) < 2:
         return {}
-    found = candidate_pairs(band_keys(signatures, bands=fp.bands, rows=fp.rows), max_bucket=c.max_bucket)
+    # Keys in blocks of rows: band_keys widens each block to uint64 (8x the signatures' bytes).
+    keys = np.empty((len(signatures), fp.bands), dtype=np.int64)
+    for start in range(0, len(signatures), _KEY_BLOCK):
+        keys[start : start + _KEY_BLOCK] = band_keys(signatures[start : start + _KEY_BLOCK], bands=fp.bands, rows=fp.rows)
+    found = candidate_pairs(keys, max_bucket=c.max_bucket)
+    del keys
     if not len(found):
         return {}
     i, j = found[:, 0], found[:, 1]
@@ -48,39 +56,69 @@ def lexical_pairs(
     return {(int(a), int(b)): float(x) for a, b, x in zip(i[keep], j[keep], jac[keep], strict=True)}
 
 
-def containment_pairs(winnows: Sequence[np.ndarray], c: CandidateSettings) -> dict[tuple[int, int], float]:
+def containment_pairs(
+    winnows: Sequence[np.ndarray], c: CandidateSettings, *, max_codes: int = 1 << 25
+) -> dict[tuple[int, int], float]:
     """Pairs ``(i, j)`` whose winnowed fingerprints overlap: shared / min(len_i, len_j), capped at 1.
 
-    An inverted index built by one sort of all ``(hash, doc)`` postings; fingerprints in more than
-    ``max_fingerprint_df`` documents are dropped, so the work is linear in the corpus size. Each
-    document's fingerprints are distinct (:func:`retold.candidates.fingerprint.winnow`).
+    An inverted index built by one stable sort of all ``(hash, doc)`` postings; fingerprints in
+    more than ``max_fingerprint_df`` documents are dropped, so the work is linear in the corpus
+    size. Each document's fingerprints are distinct (:func:`retold.candidates.fingerprint.winnow`).
+    The co-occurring pairs are counted in passes of at most about ``max_codes`` pair codes (8 bytes
+    each: 256 MB), pass ``p`` taking the pairs whose code is ``p`` modulo the number of passes;
+    a corpus of 100k articles needs one pass, a million several, and the result is the same.
     """
     if len(winnows) < 2:
         return {}
     lens = np.array([len(w) for w in winnows], dtype=np.int64)
-    docs = np.repeat(np.arange(len(winnows), dtype=np.int64), lens)
-    hashes = np.concatenate(winnows).astype(np.int64) if lens.sum() else np.zeros(0, dtype=np.int64)
-    order = np.lexsort((docs, hashes))
-    h, d = hashes[order], docs[order]
-    change = np.flatnonzero(h[1:] != h[:-1]) + 1
-    starts = np.concatenate(([0], change))
-    ends = np.concatenate((change, [len(h)]))
-    sizes = ends - starts
-    codes: list[np.ndarray] = []
-    n = np.int64(len(winnows))
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= c.max_fingerprint_df)]).tolist():
-        # All posting lists of one length at once: (groups, size) members, then their pairs.
-        sel = starts[sizes == size]
-        members = d[sel[:, None] + np.arange(size)[None, :]]
-        iu, ju = np.triu_indices(size, k=1)
-        codes.append((members[:, iu] * n + members[:, ju]).ravel())
-    if not codes:
+    if not lens.sum():
         return {}
-    pair_codes, shared = np.unique(np.concatenate(codes), return_counts=True)
-    i, j = pair_codes // n, pair_codes % n
+    docs = np.repeat(np.arange(len(winnows), dtype=np.int32), lens)
+    hashes = np.concatenate(winnows).astype(np.uint32, copy=False)
+    order = np.argsort(hashes, kind="stable")  # docs ascend within a hash: they were in order
+    h = hashes[order]
+    del hashes
+    d = docs[order]
+    del docs, order
+    change = np.flatnonzero(h[1:] != h[:-1]) + 1
+    del h
+    starts = np.concatenate(([0], change))
+    ends = np.concatenate((change, [len(d)]))
+    sizes = ends - starts
+    keep_sizes = [int(x) for x in np.unique(sizes[(sizes >= 2) & (sizes <= c.max_fingerprint_df)]).tolist()]
+    starts_of = {size: starts[sizes == size] for size in keep_sizes}
+    del starts, ends, sizes, change
+    total = sum(len(st) * size * (size - 1) // 2 for size, st in starts_of.items())
+    passes = max(1, -(-total // max_codes))
+    n = np.int64(len(winnows))
+    i_all: list[np.ndarray] = []
+    j_all: list[np.ndarray] = []
+    shared_all: list[np.ndarray] = []
+    for p in range(passes):
+        codes: list[np.ndarray] = []
+        for size, sel in starts_of.items():
+            # All posting lists of one length at once: (groups, size) members, then their pairs.
+            iu, ju = np.triu_indices(size, k=1)
+            for g in range(0, len(sel), max(1, max_codes // len(iu))):
+                members = d[sel[g : g + max(1, max_codes // len(iu)), None] + np.arange(size)[None, :]].astype(np.int64)
+                block = (members[:, iu] * n + members[:, ju]).ravel()
+                codes.append(block if passes == 1 else block[block % passes == p])
+        if not codes:
+            continue
+        pair_codes, shared = np.unique(np.concatenate(codes), return_counts=True)
+        del codes
+        hit = shared >= c.min_shared_fingerprints
+        pair_codes, shared = pair_codes[hit], shared[hit]
+        i_all.append(pair_codes // n)
+        j_all.append(pair_codes % n)
+        shared_all.append(shared)
+    if not i_all:
+        return {}
+    i, j, shared = np.concatenate(i_all), np.concatenate(j_all), np.concatenate(shared_all)
     cont = shared / np.maximum(1, np.minimum(lens[i], lens[j]))
-    keep = (shared >= c.min_shared_fingerprints) & (cont >= c.min_containment)
-    return {(int(a), int(b)): float(min(1.0, x)) for a, b, x in zip(i[keep], j[keep], cont[keep], strict=True)}
+    keep = cont >= c.min_containment
+    found = sorted(zip(i[keep].tolist(), j[keep].tolist(), cont[keep].tolist(), strict=True))
+    return {(a, b): float(min(1.0, x)) for a, b, x in found}
 
 
 def containment_of(shared: int, len_a: int, len_b: int, c: CandidateSettings) -> float | None:

@@ -99,14 +99,18 @@ def semantic_pairs(
     their cosine. Row ``r`` of ``vectors`` is the document ``index`` knows as ``labels[r]``."""
     if len(vectors) < 2:
         return {}
-    hits = semantic_neighbours(index, vectors, k=c.semantic_k + 1, floor=floor,
-                               sample=background_sample(vectors, c), min_z=c.semantic_min_z)
+    sample = background_sample(vectors, c)
+    labels = np.asarray(labels)
     out: dict[tuple[int, int], float] = {}
-    for i, row in zip(np.asarray(labels).tolist(), hits, strict=True):
-        for j, sim in row:
-            if j != i:
-                key = (min(i, j), max(i, j))
-                out[key] = max(out.get(key, 0.0), sim)
+    for start in range(0, len(vectors), c.semantic_query_block):
+        block = slice(start, start + c.semantic_query_block)
+        hits = semantic_neighbours(index, vectors[block], k=c.semantic_k + 1, floor=floor, sample=sample,
+                                   min_z=c.semantic_min_z)
+        for i, row in zip(labels[block].tolist(), hits, strict=True):
+            for j, sim in row:
+                if j != i:
+                    key = (min(i, j), max(i, j))
+                    out[key] = max(out.get(key, 0.0), sim)
     return out
 
 

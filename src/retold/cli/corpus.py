@@ -123,17 +123,19 @@ def add(db: str, files: tuple[str, ...], id_field: str, text_field: str, date_fi
 @click.command()
 @click.argument("db", type=click.Path(dir_okay=False, exists=True))
 @click.option("--sentence-vectors", is_flag=True, help="Also embed every sentence now (slow with MiniLM).")
+@click.option("--rebuild", is_flag=True, help="Build the ANN index anew instead of growing the saved one.")
 @click.option("--json", "as_json", is_flag=True)
 @settings_options
-def index(db: str, sentence_vectors: bool, as_json: bool, config_path: str | None, embedder: str | None,
-          lexical_only: bool) -> None:
+def index(db: str, sentence_vectors: bool, rebuild: bool, as_json: bool, config_path: str | None,
+          embedder: str | None, lexical_only: bool) -> None:
     """Build or refresh the candidate indexes of DB (document vectors and the ANN index)."""
     from retold.corpus.archive import build_index
     from retold.store import Store
 
     settings = _settings(db, config_path, embedder, lexical_only)
     with Store(db, settings=settings, create=False) as store, _progress() as progress:
-        summary = build_index(store, settings=settings, sentence_vectors=sentence_vectors, progress=progress)
+        summary = build_index(store, settings=settings, sentence_vectors=sentence_vectors, progress=progress,
+                              rebuild=rebuild)
     if as_json:
         _dump(summary.to_dict())
     else:

@@ -338,6 +338,9 @@ class CandidateSettings:
     # this many documents up (below it the sample would be the corpus itself).
     semantic_background_sample: int = 512
     semantic_background_min_docs: int = 200
+    # The semantic self-search runs over this many query rows at a time: it bounds the memory of
+    # each step (rows x background sample x 4 bytes: 32 MB), not the result.
+    semantic_query_block: int = 16_384
 
     def __post_init__(self) -> None:
         if self.min_shared_fingerprints < 1:
@@ -346,6 +349,8 @@ class CandidateSettings:
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ConfigError(f"candidates.{name} must be within [0, 1], got {v}")
+        if self.semantic_query_block < 1:
+            raise ConfigError(f"candidates.semantic_query_block must be >= 1, got {self.semantic_query_block}")
         if self.semantic_k < 1 or self.semantic_background_sample < 2 or self.semantic_background_min_docs < 2:
             raise ConfigError("candidates.semantic_k must be >= 1, semantic_background_sample and "
                               "semantic_background_min_docs >= 2")

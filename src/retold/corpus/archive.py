@@ -53,7 +53,7 @@ from retold.candidates.semantic import doc_embedder, lead_text, semantic_neighbo
 from retold.config import CandidateSettings, Settings
 from retold.corpus.graph import PairLink, PassageClaim, assign_passages
 from retold.embed import CachedEmbedder, Embedder
-from retold.errors import InputError
+from retold.errors import InputError, StoreError
 from retold.ingest import unencodable
 from retold.ingest.corpus import FieldMap, Record, iter_records
 from retold.pipeline import Detector, Prepared
@@ -262,8 +262,10 @@ def build_index(
     sentence_vectors: bool = False,
     embedder: Embedder | None = None,
     progress: Progress = _noop,
+    rebuild: bool = False,
 ) -> IndexSummary:
-    """Fill in missing document vectors (and, optionally, all sentence vectors); rebuild the ANN."""
+    """Fill in missing document vectors (and, optionally, all sentence vectors); bring the ANN
+    index up to date (grown with new documents, see :func:`load_ann`; built anew with ``rebuild``)."""
     t0 = time.perf_counter()
     missing = store.missing_vectors("doc")
     emb = embedder or doc_embedder(settings)
@@ -288,29 +290,49 @@ def build_index(
             store.put_vectors("sentences", items)
             n_sent += len(chunk)
             progress("sentence vectors", i + len(chunk), len(todo))
-    ann = load_ann(store, rebuild=True)
+    ann = load_ann(store, rebuild=rebuild)
     return IndexSummary(len(store), len(missing), n_sent, ann.kind, time.perf_counter() - t0)
 
 
 def load_ann(store: Store, *, rebuild: bool = False, best_effort: bool = False) -> AnnIndex:
-    """The ANN index over document vectors, rebuilt and saved when the store changed since.
+    """The ANN index over document vectors: the saved one, grown with the documents added since
+    it was saved (HNSW inserts them into its graph), or rebuilt when documents were removed or
+    replaced since, or with ``rebuild``. A changed index is saved again.
 
-    With ``best_effort`` (the read path: query, scan) the rebuilt index is not saved when another
+    With ``best_effort`` (the read path: query, scan) the index is not saved when another
     process holds the store's write lock: the caller answers with it instead of waiting or failing.
     """
-    stamp = str(store.generation())
-    got = None if rebuild else store.get_ann("doc")
-    if got is not None and got[1] == stamp:
-        return AnnIndex.from_bytes(got[2])
-    vecs = store.vectors("doc")
-    labels = np.array(sorted(vecs), dtype=np.int64)
-    mat = np.stack([vecs[r][0] for r in labels]) if len(labels) else np.zeros((0, 1), dtype=np.float32)
-    ann = AnnIndex.build(labels, mat)
-    blob = ann.to_bytes()
-    if best_effort:
-        store.try_write(lambda: store.put_ann("doc", len(labels), stamp, blob))
+    removals = store.removals()
+    stamp = f"{store.generation()}:{removals}"
+    saved = None if rebuild else store.ann_stamp("doc")
+    ann: AnnIndex | None = None
+    if saved is not None and saved[1].partition(":")[2] == str(removals):
+        try:
+            ann = AnnIndex.read(store.ann_parts("doc"))
+        except (ValueError, StoreError):  # written without faiss and read with it, or a part lost
+            ann = None
+        if ann is not None and saved[1] == stamp:
+            return ann
+    if ann is not None:
+        have = set(ann.labels.tolist())
+        new = [r for r in store.vector_rowids("doc") if r not in have]
+        vecs = store.vectors("doc", new)
+        new = [r for r in new if r in vecs]
+        ann = ann.add(np.array(new, dtype=np.int64),
+                      np.stack([vecs[r][0] for r in new]) if new else np.zeros((0, 1), dtype=np.float32))
     else:
-        store.put_ann("doc", len(labels), stamp, blob)
+        labels, mat = store.vector_matrix("doc")
+        ann = AnnIndex.build(labels, mat)
+        del mat
+    index = ann
+
+    def save() -> None:
+        store.put_ann("doc", len(index), stamp, index.write)
+
+    if best_effort:
+        store.try_write(save)
+    else:
+        save()
     return ann
 
 

@@ -19,12 +19,18 @@ so faiss it is. Without faiss the numpy path is exact.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 EXACT_BELOW = 50_000
+# HNSW graph degree, build and search beams (faiss's M, efConstruction, efSearch).
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 64
+# Serialised indexes are stored in parts of about this size (SQLite caps a blob at 1 GB).
+PART_BYTES = 64 * 2**20
 
 
 def _faiss() -> Any | None:
@@ -35,14 +41,32 @@ def _faiss() -> Any | None:
     return faiss
 
 
-@dataclass(frozen=True, slots=True)
 class AnnIndex:
-    """An index over ``vectors`` whose rows are labelled by ``labels`` (store rowids)."""
+    """An index over ``vectors`` whose rows are labelled by ``labels`` (store rowids).
 
-    labels: np.ndarray
-    vectors: np.ndarray
-    index: Any | None = None
-    kind: str = "numpy"
+    With faiss the vectors live once, in the faiss index (``vectors`` is a view of its storage:
+    at a million 256-dimensional vectors a second copy would cost 1 GB); :meth:`add` grows it in
+    place, so take ``vectors`` again after adding.
+    """
+
+    __slots__ = ("_vectors", "index", "kind", "labels")
+
+    def __init__(self, labels: np.ndarray, vectors: np.ndarray | None, index: Any | None = None, kind: str = "numpy") -> None:
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self._vectors = vectors
+        self.index = index
+        self.kind = kind
+
+    @property
+    def vectors(self) -> np.ndarray:
+        if self._vectors is not None or self.index is None:
+            return self._vectors if self._vectors is not None else np.zeros((0, 1), dtype=np.float32)
+        faiss = _faiss()
+        n, d = int(self.index.ntotal), int(self.index.d)
+        if n == 0:
+            return np.zeros((0, d), dtype=np.float32)
+        flat = faiss.downcast_index(self.index.storage) if hasattr(self.index, "storage") else self.index
+        return faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
 
     @classmethod
     def build(cls, labels: np.ndarray, vectors: np.ndarray, *, exact_below: int = EXACT_BELOW) -> AnnIndex:
@@ -51,17 +75,24 @@ class AnnIndex:
         faiss = _faiss()
         if faiss is None or len(vecs) == 0:
             return cls(labels, vecs)
-        dim = vecs.shape[1]
-        if len(vecs) < exact_below:
-            index = faiss.IndexFlatIP(dim)
-            kind = "faiss-flat"
-        else:
-            index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = 80
-            index.hnsw.efSearch = 64
-            kind = "faiss-hnsw"
+        index, kind = _new_index(faiss, vecs.shape[1], hnsw=len(vecs) >= exact_below)
         index.add(vecs)
-        return cls(labels, vecs, index, kind)
+        return cls(labels, None, index, kind)
+
+    def add(self, labels: np.ndarray, vectors: np.ndarray, *, exact_below: int = EXACT_BELOW) -> AnnIndex:
+        """This index with more rows: grown in place (HNSW inserts them into its graph), or rebuilt
+        when it outgrows exact search (flat -> HNSW at ``exact_below``) or has no faiss index."""
+        vecs = np.ascontiguousarray(vectors, dtype=np.float32)
+        if not len(vecs):
+            return self
+        labels = np.asarray(labels, dtype=np.int64)
+        grows_past = self.kind == "faiss-flat" and len(self.labels) + len(vecs) >= exact_below
+        if self.index is None or grows_past:
+            return AnnIndex.build(np.concatenate([self.labels, labels]),
+                                  np.concatenate([self.vectors.reshape(-1, vecs.shape[1]), vecs]), exact_below=exact_below)
+        self.index.add(vecs)
+        self.labels = np.concatenate([self.labels, labels])
+        return self
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -81,28 +112,105 @@ class AnnIndex:
         labels = np.where(pos >= 0, self.labels[np.clip(pos, 0, None)], -1)
         return labels, sims.astype(np.float32)
 
-    def to_bytes(self) -> bytes:
+    def write(self, sink: Callable[[bytes], object], *, part_bytes: int = PART_BYTES) -> None:
+        """Serialise to ``sink`` in parts of about ``part_bytes``: a header (tag, kind, labels),
+        then the faiss index as faiss writes it (or, without faiss, the vectors). Nothing is held
+        whole in memory: a million-vector HNSW index is ~1.3 GB, over SQLite's 1 GB blob limit."""
         buf = io.BytesIO()
-        np.savez(buf, labels=self.labels, vectors=self.vectors, kind=np.array(self.kind))
+        np.save(buf, self.labels)
+        sink(b"ANN2" + self.kind.encode().ljust(16) + buf.getvalue())
         faiss = _faiss()
-        if self.index is not None and faiss is not None and self.kind == "faiss-hnsw":
-            # Only HNSW is worth serialising: a flat index rebuilds from the vectors in ~1 ms.
-            graph = faiss.serialize_index(self.index).tobytes()
-            return b"HNSW" + len(graph).to_bytes(8, "little") + graph + buf.getvalue()
-        return b"VECS" + buf.getvalue()
+        if self.index is None or faiss is None:
+            out = io.BytesIO()
+            np.save(out, np.ascontiguousarray(self.vectors, dtype=np.float32))
+            data = out.getvalue()
+            for i in range(0, len(data), part_bytes):
+                sink(data[i : i + part_bytes])
+            return
+        buf = bytearray()
+
+        def take(chunk: bytes) -> int:
+            view = memoryview(chunk)
+            while len(buf) + len(view) >= part_bytes:  # a chunk may be the whole vector storage
+                cut = part_bytes - len(buf)
+                buf.extend(view[:cut])
+                sink(bytes(buf))
+                buf.clear()
+                view = view[cut:]
+            buf.extend(view)
+            return len(chunk)
+
+        writer = faiss.PyCallbackIOWriter(take)
+        faiss.write_index(self.index, writer)
+        del writer
+        if buf:
+            sink(bytes(buf))
+
+    @classmethod
+    def read(cls, parts: Iterator[bytes]) -> AnnIndex:
+        """The index :meth:`write` wrote, from its parts in order."""
+        head = next(parts)
+        if head[:4] != b"ANN2":
+            raise ValueError("not an ANN index written by AnnIndex.write")
+        kind = head[4:20].decode().strip()
+        labels = np.load(io.BytesIO(head[20:]))
+        stream = _PartReader(parts)
+        faiss = _faiss()
+        if kind == "numpy" or faiss is None:
+            if kind != "numpy":  # written with faiss, read without: the caller rebuilds
+                raise ValueError("this ANN index needs faiss to read")
+            return cls(labels, np.load(io.BytesIO(stream.read(-1))))
+        index = faiss.read_index(faiss.PyCallbackIOReader(stream.read))
+        if kind == "faiss-hnsw":
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+        return cls(labels, None, index, kind)
+
+    def to_bytes(self) -> bytes:
+        parts: list[bytes] = []
+        self.write(parts.append)
+        return b"".join(len(p).to_bytes(8, "little") + p for p in parts)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> AnnIndex:
-        tag = blob[:4]
-        if tag == b"HNSW":
-            n = int.from_bytes(blob[4:12], "little")
-            graph, rest = blob[12 : 12 + n], blob[12 + n :]
-            data = np.load(io.BytesIO(rest))
-            faiss = _faiss()
-            if faiss is not None:
-                index = faiss.deserialize_index(np.frombuffer(graph, dtype=np.uint8))
-                index.hnsw.efSearch = 64
-                return cls(data["labels"], data["vectors"], index, "faiss-hnsw")
-            return cls(data["labels"], data["vectors"])
-        data = np.load(io.BytesIO(blob[4:]))
-        return cls.build(data["labels"], data["vectors"])
+        def parts() -> Iterator[bytes]:
+            pos = 0
+            while pos < len(blob):
+                n = int.from_bytes(blob[pos : pos + 8], "little")
+                yield blob[pos + 8 : pos + 8 + n]
+                pos += 8 + n
+
+        return cls.read(parts())
+
+
+class _PartReader:
+    """A file-like ``read(n)`` over an iterator of byte strings (faiss's callback reader)."""
+
+    def __init__(self, parts: Iterator[bytes]) -> None:
+        self._parts = parts
+        self._buf = b""
+        self._pos = 0
+
+    def read(self, n: int) -> bytes:
+        out: list[bytes] = []
+        while n < 0 or n > 0:
+            if self._pos >= len(self._buf):
+                nxt = next(self._parts, None)
+                if nxt is None:
+                    break
+                self._buf, self._pos = nxt, 0
+                continue
+            take = len(self._buf) - self._pos if n < 0 else min(n, len(self._buf) - self._pos)
+            out.append(self._buf[self._pos : self._pos + take])
+            self._pos += take
+            if n > 0:
+                n -= take
+        return b"".join(out)
+
+
+def _new_index(faiss: Any, dim: int, *, hnsw: bool) -> tuple[Any, str]:
+    if not hnsw:
+        return faiss.IndexFlatIP(dim), "faiss-flat"
+    index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index, "faiss-hnsw"

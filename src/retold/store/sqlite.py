@@ -240,6 +240,7 @@ class Store:
                     continue
                 if row is not None:
                     self.db.execute("DELETE FROM documents WHERE rowid = ?", (row[0],))
+                    self._bump("removals")
                     updated += 1
                 else:
                     added += 1
@@ -290,11 +291,17 @@ class Store:
             (rid, kind, int(v.shape[1]) if v.size else 0, _blob(v, np.float32)),
         )
 
-    def _bump(self) -> None:
+    def _bump(self, key: str = "generation") -> None:
         self.db.execute(
-            "INSERT INTO meta(key, value) VALUES ('generation', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            "INSERT INTO meta(key, value) VALUES (?, '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", (key,)
         )
+
+    def removals(self) -> int:
+        """A counter bumped by every write that removes or replaces a document: an index that
+        saw the same count can be grown with the documents added since, not rebuilt (a replaced
+        document may come back under its old rowid, with a new vector)."""
+        return int(self._meta("removals") or 0)
 
     def generation(self) -> int:
         """A counter bumped by every write that changes documents (stale indexes compare it)."""
@@ -307,6 +314,7 @@ class Store:
             cur = self.db.execute("DELETE FROM documents WHERE id = ?", (id,))
             if cur.rowcount:
                 self._bump()
+                self._bump("removals")
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -387,13 +395,72 @@ class Store:
             out.update(int(r[0]) for r in self.db.execute(q, chunk))
         return out
 
-    def put_ann(self, name: str, count: int, stamp: str, blob: bytes) -> None:
-        self.db.execute("INSERT OR REPLACE INTO ann(name, count, stamp, blob) VALUES (?, ?, ?, ?)",
-                        (name, count, stamp, blob))
+    def put_ann(self, name: str, count: int, stamp: str, write: Callable[[Callable[[bytes], object]], None]) -> None:
+        """Replace the saved index ``name`` with the parts ``write(sink)`` hands to ``sink``, in
+        one transaction: a header row ``name`` (count, stamp) and one row per part
+        (``name:000000``, ...), so an index larger than SQLite's 1 GB blob limit fits and no
+        step holds it whole."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("DELETE FROM ann WHERE name = ? OR name LIKE ?", (name, f"{name}:%"))
+            k = 0
 
-    def get_ann(self, name: str) -> tuple[int, str, bytes] | None:
+            def sink(part: bytes) -> None:
+                nonlocal k
+                self.db.execute("INSERT INTO ann(name, count, stamp, blob) VALUES (?, ?, ?, ?)",
+                                (f"{name}:{k:06d}", k, stamp, part))
+                k += 1
+
+            write(sink)
+            self.db.execute("INSERT INTO ann(name, count, stamp, blob) VALUES (?, ?, ?, ?)",
+                            (name, count, stamp, b"PARTS" + k.to_bytes(4, "little")))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def ann_stamp(self, name: str) -> tuple[int, str] | None:
+        """``(count, stamp)`` of the saved index ``name``, or None (none saved, or one saved in
+        the single-blob layout of schema 1-5, which is rebuilt)."""
         row = self.db.execute("SELECT count, stamp, blob FROM ann WHERE name = ?", (name,)).fetchone()
-        return None if row is None else (int(row[0]), str(row[1]), bytes(row[2]))
+        if row is None or not bytes(row[2][:5]) == b"PARTS":
+            return None
+        return int(row[0]), str(row[1])
+
+    def ann_parts(self, name: str) -> Iterator[bytes]:
+        """The saved index's parts in order, read one at a time."""
+        (head,) = self.db.execute("SELECT blob FROM ann WHERE name = ?", (name,)).fetchone()
+        n = int.from_bytes(bytes(head[5:9]), "little")
+        for k in range(n):
+            row = self.db.execute("SELECT blob FROM ann WHERE name = ?", (f"{name}:{k:06d}",)).fetchone()
+            if row is None:
+                raise StoreError(f"the saved '{name}' index lost part {k}; run `retold index` to rebuild it")
+            yield bytes(row[0])
+
+    def vector_rowids(self, kind: str) -> list[int]:
+        """Rowids that have a vector of ``kind``, in order."""
+        return [int(r[0]) for r in self.db.execute("SELECT doc FROM embeddings WHERE kind = ? ORDER BY doc", (kind,))]
+
+    def vector_matrix(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(rowids, matrix)`` of every one-row vector of ``kind`` (document vectors), in rowid
+        order, filled in place: no per-document arrays on the way."""
+        n, dim = self.db.execute("SELECT count(*), max(dim) FROM embeddings WHERE kind = ?", (kind,)).fetchone()
+        labels = np.empty(int(n or 0), dtype=np.int64)
+        mat = np.empty((int(n or 0), int(dim or 1)), dtype=np.float32)
+        k = 0
+        for rid, d, blob in self.db.execute("SELECT doc, dim, vectors FROM embeddings WHERE kind = ? ORDER BY doc", (kind,)):
+            if k == 0 and d != mat.shape[1]:  # the first vector sets the width (an empty store at the count)
+                mat = np.empty((max(1, len(labels)), int(d)), dtype=np.float32)
+                labels = np.empty(len(mat), dtype=np.int64)
+            if d != mat.shape[1] or len(blob) < 4 * d:
+                raise StoreError(f"document {rid}'s {kind} vector is {len(blob) // 4} numbers, the others {mat.shape[1]}; "
+                                 "run `retold index --rebuild`")
+            if k == len(labels):  # another process wrote since the count: grow
+                labels, mat = np.resize(labels, 2 * k + 1), np.resize(mat, (2 * k + 1, mat.shape[1]))
+            labels[k] = rid
+            mat[k] = np.frombuffer(blob, dtype=np.float32, count=d)  # a document vector is one row
+            k += 1
+        return labels[:k], mat[:k]
 
     # -- reading ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -469,15 +536,23 @@ class Store:
 
     def signatures(self) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
         """All ``(rowids, minhash matrix, winnow arrays, distinct-shingle counts)``, in rowid order."""
-        rids, sigs, wins, counts = [], [], [], []
-        for rid, mh, wn, n in self.db.execute("SELECT doc, minhash, winnow, shingles FROM signatures ORDER BY doc"):
-            rids.append(rid)
-            sigs.append(np.frombuffer(mh, dtype=np.uint32))
-            wins.append(np.frombuffer(wn, dtype=np.uint32))
-            counts.append(n)
+        # Filled in place (a million signatures are 512 MB; a list of them first would double it).
+        (total,) = self.db.execute("SELECT count(*) FROM signatures").fetchone()
         width = self.signature["num_perm"] if self.signature else 0
-        mat = np.stack(sigs) if sigs else np.zeros((0, width), dtype=np.uint32)
-        return np.array(rids, dtype=np.int64), mat, wins, np.array(counts, dtype=np.int64)
+        rids = np.empty(int(total), dtype=np.int64)
+        counts = np.empty(int(total), dtype=np.int64)
+        mat = np.empty((int(total), width), dtype=np.uint32)
+        wins: list[np.ndarray] = []
+        k = 0
+        for rid, mh, wn, n in self.db.execute("SELECT doc, minhash, winnow, shingles FROM signatures ORDER BY doc"):
+            if k == len(rids):  # written to since the count: grow
+                rids, counts = np.resize(rids, 2 * k + 1), np.resize(counts, 2 * k + 1)
+                mat = np.resize(mat, (2 * k + 1, width))
+            rids[k], counts[k] = rid, n
+            mat[k] = np.frombuffer(mh, dtype=np.uint32)
+            wins.append(np.frombuffer(wn, dtype=np.uint32))
+            k += 1
+        return rids[:k], mat[:k], wins, counts[:k]
 
     def vectors(self, kind: str, rowids: Sequence[int] | None = None) -> dict[int, np.ndarray]:
         """Stored vectors by rowid (all of ``kind``, or only those of ``rowids``)."""
