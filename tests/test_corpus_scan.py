@@ -203,3 +203,41 @@ def test_cli_scan_reuses_saved_results(docs_dir, tmp_path, capsys) -> None:
         errs.append(got.err)
     assert outs[0] == outs[1] == outs[2] and outs[0].count("\n") >= 4
     assert ", 0 taken from" in errs[0] and ": 0 compared" in errs[1] and ", 0 taken from" in errs[2]
+
+
+def test_a_rescan_after_additions_searches_only_the_new_documents(tmp_path) -> None:
+    texts = corpus(14, seed=33)
+    base = [Document(f"d{i:02d}", t) for i, t in enumerate(texts[:10])]
+    base += [Document("copy-of-d02", texts[2]), Document("copy-of-d04", texts[4] + "\n\nOne more line of its own.")]
+    with Store(tmp_path / "grow.db", settings=S) as st:
+        add_documents(st, base, settings=S)
+        first = Corpus(st, settings=S)
+        list(first.scan(incremental=True))
+        assert st.scan_state()["max_rowid"] == st.max_rowid()
+        paras = texts[6].split("\n\n")
+        added = [Document("excerpt-of-d06", "\n\n".join(paras[1:4])), Document("copy-of-d01", texts[1]),
+                 Document("d10", texts[10]), Document("d11", texts[11])]
+        add_documents(st, added, settings=S)
+        new = st.rowids_after(st.scan_state()["max_rowid"])
+        assert len(new) == 4
+        # The new documents' candidates are exactly the full search's pairs that involve them.
+        probe = Corpus(st, settings=S)
+        full_pairs = {(c.a, c.b): c for c in probe.all_candidates() if c.a in new or c.b in new}
+        fresh = {(c.a, c.b): c for c in probe.new_candidates(new)}
+        lexical = {k for k, c in full_pairs.items() if c.jaccard or c.containment}
+        assert lexical == {k for k, c in fresh.items() if c.jaccard or c.containment}
+        for k in lexical:
+            assert (fresh[k].jaccard, fresh[k].containment) == pytest.approx((full_pairs[k].jaccard, full_pairs[k].containment))
+        inc = Corpus(st, settings=S)
+        got = {json.dumps(p.to_dict(), sort_keys=True) for p in inc.scan(include_all=True, incremental=True)}
+        assert inc.compared == len(fresh) and inc.compared < inc.candidates
+        everything = {json.dumps(p.to_dict(), sort_keys=True) for p in Corpus(st, settings=S).scan(include_all=True)}
+        reuse = lambda lines: {frozenset((json.loads(x)["a"], json.loads(x)["b"])) for x in lines  # noqa: E731
+                               if json.loads(x)["verdict"] in ("copy", "partial-reuse")}
+        assert reuse(got) == reuse(everything)
+        assert {frozenset({"d06", "excerpt-of-d06"}), frozenset({"d01", "copy-of-d01"})} <= reuse(got)
+        # A removal since the last scan: the next one searches everything again.
+        st.delete("d10")
+        seen: list[str] = []
+        list(Corpus(st, settings=S).scan(incremental=True, progress=lambda stage, k, n: seen.append(stage)))
+        assert "candidates: lexical" in seen and "candidates: new documents" not in seen

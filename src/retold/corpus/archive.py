@@ -339,6 +339,15 @@ def load_ann(store: Store, *, rebuild: bool = False, best_effort: bool = False) 
 # -- candidates, query, scan ----------------------------------------------------------------------
 
 
+def _saved_candidate(key: tuple[int, int], raw: str) -> Candidate | None:
+    """The candidate evidence a saved scan result carries (None for results saved before it did)."""
+    got = json.loads(raw).get("candidate")
+    if not isinstance(got, dict):
+        return None
+    return Candidate(key[0], key[1], float(got.get("jaccard", 0.0)), float(got.get("containment", 0.0)),
+                     float(got.get("semantic", 0.0)))
+
+
 def background_sample(ann: AnnIndex, c: CandidateSettings | None = None) -> np.ndarray | None:
     """:func:`retold.candidates.semantic.background_sample` of the index's vectors."""
     return _background_sample(ann.vectors, c or CandidateSettings())
@@ -571,6 +580,54 @@ class Corpus:
         progress("candidates: semantic", len(found), None)
         return [Candidate(int(rids[i]), int(rids[j]), **ev) for (i, j), ev in sorted(found.items())]
 
+    def new_candidates(self, new: Sequence[int]) -> list[Candidate]:
+        """The candidate pairs that involve a document of ``new`` (rowids), by the rules of
+        :meth:`all_candidates`, found through the store's band and posting tables and the ANN
+        index: what an incremental scan compares after documents were added. Lexical and
+        containment pairs are exactly the full search's; semantic pairs are those a new
+        document proposes (a stored document that would now rank a new one among its own nearest
+        is not asked)."""
+        s = self.settings
+        cs = s.candidates
+        found: dict[tuple[int, int], dict[str, float]] = {}
+
+        def key(a: int, b: int) -> tuple[int, int]:
+            return (a, b) if a < b else (b, a)
+
+        bands = self.store.band_members(new, max_bucket=cs.max_bucket)
+        sigs = self._signatures_of(sorted({r for r in new} | {m for ms in bands.values() for m in ms}))
+        for rid, members in bands.items():
+            for m in set(members):
+                if rid in sigs and m in sigs:
+                    jac = estimate_jaccard(sigs[rid], sigs[m])
+                    if jac >= cs.min_jaccard:
+                        found.setdefault(key(rid, m), {})["jaccard"] = jac
+        posts = self.store.posting_members(new, max_df=cs.max_fingerprint_df)
+        lens = self._winnow_counts(sorted({r for r in new} | {m for c in posts.values() for m in c}))
+        for rid, counts in posts.items():
+            for m, shared in counts.items():
+                c = containment_of(shared, lens.get(rid, 0), lens.get(m, 0), cs)
+                if c is not None:
+                    found.setdefault(key(rid, m), {})["containment"] = c
+        ann = self.ann()
+        if len(ann) >= 2:
+            pos = {int(r): k for k, r in enumerate(ann.labels.tolist())}
+            rows = [pos[r] for r in new if r in pos]
+            if rows:
+                floor = cs.semantic_floor(s.embed.backend)
+                vecs = ann.vectors
+                for start in range(0, len(rows), cs.semantic_query_block):
+                    block = rows[start : start + cs.semantic_query_block]
+                    hits = semantic_neighbours(ann, vecs[block], k=cs.semantic_k + 1, floor=floor,
+                                               sample=self._background, min_z=cs.semantic_min_z)
+                    for r, row in zip(block, hits, strict=True):
+                        me = int(ann.labels[r])
+                        for lab, sim in row:
+                            if lab != me:
+                                d = found.setdefault(key(me, lab), {})
+                                d["semantic"] = max(d.get("semantic", 0.0), sim)
+        return [Candidate(a, b, **ev) for (a, b), ev in sorted(found.items())]
+
     def scan(
         self,
         *,
@@ -589,9 +646,27 @@ class Corpus:
         candidates are removed at the end. ``self.compared`` counts the compares of the last scan,
         ``self.candidates`` its candidate pairs.
         """
-        cands = self.all_candidates(progress=progress)
         digest = scan_digest(self.settings)
         reuse = self.store.saved_results(digest) if incremental else {}
+        state = self.store.scan_state() if incremental else None
+        top = self.store.max_rowid()
+        removals = self.store.removals()
+        if state and state.get("digest") == digest and state.get("removals") == removals and reuse:
+            # Only documents were added since the last scan (same settings, nothing removed or
+            # replaced): its pairs stand, and the new documents' candidates are searched alone.
+            old = [_saved_candidate(k, raw) for k, raw in reuse.items()]
+            if all(c is not None for c in old):
+                fresh = self.new_candidates(self.store.rowids_after(int(state["max_rowid"])))
+                merged = {(c.a, c.b): c for c in old if c is not None}
+                merged.update({(c.a, c.b): c for c in fresh})
+                cands = [merged[k] for k in sorted(merged)]
+                progress("candidates: new documents", len(fresh), None)
+            else:  # results saved by an older retold carry no candidate evidence
+                cands = self.all_candidates(progress=progress)
+        else:
+            cands = self.all_candidates(progress=progress)
+        if save:  # set again when this scan completes: an interrupted one leaves the next a full search
+            self.store.set_scan_state({})
         pending: list[tuple[int, int, str, str | None, float, dict[str, Any]]] = []
         first = not incremental
         self.compared, self.candidates = 0, len(cands)
@@ -606,7 +681,7 @@ class Corpus:
                 self.compared += 1
                 pair = ScanPair(pa.doc.id, pb.doc.id, c, cand)
                 if save:
-                    result = {"a": pair.a, "b": pair.b, **to_dict(c)}
+                    result = {"a": pair.a, "b": pair.b, **to_dict(c), "candidate": cand.to_dict()}
                     pending.append((cand.a, cand.b, c.verdict, c.source, max(c.reuse_a, c.reuse_b), result))
                     if len(pending) >= 500:
                         self.store.save_pairs(pending, digest=digest, replace_all=first)
@@ -619,6 +694,8 @@ class Corpus:
         if save and incremental:
             current = {(c.a, c.b) for c in cands}
             self.store.delete_pairs([key for key in reuse if key not in current], keep_digest=digest)
+        if save:
+            self.store.set_scan_state({"digest": digest, "max_rowid": top, "removals": removals})
         self.flush()
 
     def query(self, doc: Document, *, top_k: int | None = None) -> QueryResult:

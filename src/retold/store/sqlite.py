@@ -437,6 +437,51 @@ class Store:
                 raise StoreError(f"the saved '{name}' index lost part {k}; run `retold index` to rebuild it")
             yield bytes(row[0])
 
+    # -- what an incremental scan needs: the documents added since the last one, their neighbours
+    def scan_state(self) -> dict[str, Any] | None:
+        """What the last completed scan recorded (``set_scan_state``), or None."""
+        raw = self._meta("scan_state")
+        return json.loads(raw) if raw else None
+
+    def set_scan_state(self, state: Mapping[str, Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('scan_state', ?)", (json.dumps(dict(state)),))
+
+    def max_rowid(self) -> int:
+        return int(self.db.execute("SELECT coalesce(max(rowid), 0) FROM documents").fetchone()[0])
+
+    def rowids_after(self, rowid: int) -> list[int]:
+        return [int(r[0]) for r in self.db.execute("SELECT rowid FROM documents WHERE rowid > ? ORDER BY rowid", (rowid,))]
+
+    def band_members(self, rowids: Sequence[int], *, max_bucket: int) -> dict[int, list[int]]:
+        """For each of ``rowids``: the stored documents sharing one of its LSH band buckets, each
+        as often as they share one; buckets of more than ``max_bucket`` documents are skipped."""
+        out: dict[int, list[int]] = {}
+        q = "SELECT doc FROM lsh_buckets WHERE band = ? AND key = ? LIMIT ?"
+        for rid in rowids:
+            got: list[int] = []
+            for band, key in self.db.execute("SELECT band, key FROM lsh_buckets WHERE doc = ?", (rid,)).fetchall():
+                members = [int(r[0]) for r in self.db.execute(q, (band, key, max_bucket + 1))]
+                if len(members) <= max_bucket:
+                    got.extend(m for m in members if m != rid)
+            out[rid] = got
+        return out
+
+    def posting_members(self, rowids: Sequence[int], *, max_df: int) -> dict[int, dict[int, int]]:
+        """For each of ``rowids``: the stored documents sharing its winnowed fingerprints, with how
+        many they share; fingerprints held by more than ``max_df`` documents are skipped."""
+        out: dict[int, dict[int, int]] = {}
+        q = "SELECT doc FROM postings WHERE hash = ? LIMIT ?"
+        for rid in rowids:
+            counts: dict[int, int] = {}
+            for (h,) in self.db.execute("SELECT hash FROM postings WHERE doc = ?", (rid,)).fetchall():
+                members = [int(r[0]) for r in self.db.execute(q, (h, max_df + 1))]
+                if len(members) <= max_df:
+                    for m in members:
+                        if m != rid:
+                            counts[m] = counts.get(m, 0) + 1
+            out[rid] = counts
+        return out
+
     def vector_rowids(self, kind: str) -> list[int]:
         """Rowids that have a vector of ``kind``, in order."""
         return [int(r[0]) for r in self.db.execute("SELECT doc FROM embeddings WHERE kind = ? ORDER BY doc", (kind,))]
