@@ -61,7 +61,7 @@ class AnnIndex:
     def vectors(self) -> np.ndarray:
         if self._vectors is not None or self.index is None:
             return self._vectors if self._vectors is not None else np.zeros((0, 1), dtype=np.float32)
-        faiss = _faiss()
+        faiss: Any = _faiss()
         n, d = int(self.index.ntotal), int(self.index.d)
         if n == 0:
             return np.zeros((0, d), dtype=np.float32)
@@ -116,9 +116,9 @@ class AnnIndex:
         """Serialise to ``sink`` in parts of about ``part_bytes``: a header (tag, kind, labels),
         then the faiss index as faiss writes it (or, without faiss, the vectors). Nothing is held
         whole in memory: a million-vector HNSW index is ~1.3 GB, over SQLite's 1 GB blob limit."""
-        buf = io.BytesIO()
-        np.save(buf, self.labels)
-        sink(b"ANN2" + self.kind.encode().ljust(16) + buf.getvalue())
+        head = io.BytesIO()
+        np.save(head, self.labels)
+        sink(b"ANN2" + self.kind.encode().ljust(16) + head.getvalue())
         faiss = _faiss()
         if self.index is None or faiss is None:
             out = io.BytesIO()
