@@ -99,8 +99,9 @@ def containment_pairs(
         for size, sel in starts_of.items():
             # All posting lists of one length at once: (groups, size) members, then their pairs.
             iu, ju = np.triu_indices(size, k=1)
-            for g in range(0, len(sel), max(1, max_codes // len(iu))):
-                members = d[sel[g : g + max(1, max_codes // len(iu)), None] + np.arange(size)[None, :]].astype(np.int64)
+            step = max(1, max_codes // len(iu))  # posting lists per block: ~max_codes codes
+            for g in range(0, len(sel), step):
+                members = d[sel[g : g + step, None] + np.arange(size)[None, :]].astype(np.int64)
                 block = (members[:, iu] * n + members[:, ju]).ravel()
                 codes.append(block if passes == 1 else block[block % passes == p])
         if not codes:

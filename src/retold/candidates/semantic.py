@@ -24,13 +24,14 @@ neighbour), such as :class:`retold.store.ann.AnnIndex`; vectors are L2-normalise
 ...         s = q @ self.v.T; o = np.argsort(-s, axis=1)[:, :k]
 ...         return o, np.take_along_axis(s, o, axis=1)
 >>> v = np.array([[1, 0], [0.96, 0.28], [0, 1]], dtype=np.float32)
->>> semantic_pairs(Exact(v), v, np.arange(3), CandidateSettings(), floor=0.9)
+>>> {k: round(x, 4) for k, x in semantic_pairs(Exact(v), v, np.arange(3), CandidateSettings(), floor=0.9).items()}
 {(0, 1): 0.96}
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -93,17 +94,25 @@ def semantic_neighbours(
 
 
 def semantic_pairs(
-    index: NeighbourIndex, vectors: np.ndarray, labels: np.ndarray, c: CandidateSettings, *, floor: float
+    index: NeighbourIndex,
+    vectors: np.ndarray,
+    labels: np.ndarray,
+    c: CandidateSettings,
+    *,
+    floor: float,
+    rows: Sequence[int] | None = None,
 ) -> dict[tuple[int, int], float]:
     """Pairs of labels ``(i, j)``, ``i < j``, where either document proposes the other, with
-    their cosine. Row ``r`` of ``vectors`` is the document ``index`` knows as ``labels[r]``."""
+    their cosine. Row ``r`` of ``vectors`` is the document ``index`` knows as ``labels[r]``.
+    With ``rows``, only those documents propose (an incremental scan's new documents)."""
     if len(vectors) < 2:
         return {}
     sample = background_sample(vectors, c)
     labels = np.asarray(labels)
+    todo = np.arange(len(vectors)) if rows is None else np.asarray(rows, dtype=np.int64)
     out: dict[tuple[int, int], float] = {}
-    for start in range(0, len(vectors), c.semantic_query_block):
-        block = slice(start, start + c.semantic_query_block)
+    for start in range(0, len(todo), c.semantic_query_block):
+        block = todo[start : start + c.semantic_query_block]
         hits = semantic_neighbours(index, vectors[block], k=c.semantic_k + 1, floor=floor, sample=sample,
                                    min_z=c.semantic_min_z)
         for i, row in zip(labels[block].tolist(), hits, strict=True):

@@ -339,9 +339,9 @@ def load_ann(store: Store, *, rebuild: bool = False, best_effort: bool = False) 
 # -- candidates, query, scan ----------------------------------------------------------------------
 
 
-def _saved_candidate(key: tuple[int, int], raw: str) -> Candidate | None:
+def _saved_candidate(key: tuple[int, int], saved: Mapping[str, Any]) -> Candidate | None:
     """The candidate evidence a saved scan result carries (None for results saved before it did)."""
-    got = json.loads(raw).get("candidate")
+    got = saved.get("candidate")
     if not isinstance(got, dict):
         return None
     return Candidate(key[0], key[1], float(got.get("jaccard", 0.0)), float(got.get("containment", 0.0)),
@@ -597,7 +597,7 @@ class Corpus:
         bands = self.store.band_members(new, max_bucket=cs.max_bucket)
         sigs = self._signatures_of(sorted({r for r in new} | {m for ms in bands.values() for m in ms}))
         for rid, members in bands.items():
-            for m in set(members):
+            for m in members:
                 if rid in sigs and m in sigs:
                     jac = estimate_jaccard(sigs[rid], sigs[m])
                     if jac >= cs.min_jaccard:
@@ -610,22 +610,12 @@ class Corpus:
                 if c is not None:
                     found.setdefault(key(rid, m), {})["containment"] = c
         ann = self.ann()
-        if len(ann) >= 2:
-            pos = {int(r): k for k, r in enumerate(ann.labels.tolist())}
-            rows = [pos[r] for r in new if r in pos]
-            if rows:
-                floor = cs.semantic_floor(s.embed.backend)
-                vecs = ann.vectors
-                for start in range(0, len(rows), cs.semantic_query_block):
-                    block = rows[start : start + cs.semantic_query_block]
-                    hits = semantic_neighbours(ann, vecs[block], k=cs.semantic_k + 1, floor=floor,
-                                               sample=self._background, min_z=cs.semantic_min_z)
-                    for r, row in zip(block, hits, strict=True):
-                        me = int(ann.labels[r])
-                        for lab, sim in row:
-                            if lab != me:
-                                d = found.setdefault(key(me, lab), {})
-                                d["semantic"] = max(d.get("semantic", 0.0), sim)
+        pos = {int(r): k for k, r in enumerate(ann.labels.tolist())}
+        rows = [pos[r] for r in new if r in pos]
+        if rows:
+            floor = cs.semantic_floor(s.embed.backend)
+            for pair, sim in semantic_pairs(ann, ann.vectors, ann.labels, cs, floor=floor, rows=rows).items():
+                found.setdefault(pair, {})["semantic"] = sim
         return [Candidate(a, b, **ev) for (a, b), ev in sorted(found.items())]
 
     def scan(
@@ -647,14 +637,14 @@ class Corpus:
         ``self.candidates`` its candidate pairs.
         """
         digest = scan_digest(self.settings)
-        reuse = self.store.saved_results(digest) if incremental else {}
+        reuse = {k: json.loads(raw) for k, raw in self.store.saved_results(digest).items()} if incremental else {}
         state = self.store.scan_state() if incremental else None
         top = self.store.max_rowid()
         removals = self.store.removals()
         if state and state.get("digest") == digest and state.get("removals") == removals and reuse:
             # Only documents were added since the last scan (same settings, nothing removed or
             # replaced): its pairs stand, and the new documents' candidates are searched alone.
-            old = [_saved_candidate(k, raw) for k, raw in reuse.items()]
+            old = [_saved_candidate(k, saved) for k, saved in reuse.items()]
             if all(c is not None for c in old):
                 fresh = self.new_candidates(self.store.rowids_after(int(state["max_rowid"])))
                 merged = {(c.a, c.b): c for c in old if c is not None}
@@ -671,8 +661,7 @@ class Corpus:
         first = not incremental
         self.compared, self.candidates = 0, len(cands)
         for k, cand in enumerate(cands):
-            raw = reuse.get((cand.a, cand.b))
-            saved = json.loads(raw) if raw is not None else None
+            saved = reuse.get((cand.a, cand.b))
             if saved is not None and "passages" in saved:  # results saved by older scans lack it
                 pair = ScanPair(saved["a"], saved["b"], None, cand, saved)
             else:

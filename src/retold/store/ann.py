@@ -165,22 +165,6 @@ class AnnIndex:
             index.hnsw.efSearch = HNSW_EF_SEARCH
         return cls(labels, None, index, kind)
 
-    def to_bytes(self) -> bytes:
-        parts: list[bytes] = []
-        self.write(parts.append)
-        return b"".join(len(p).to_bytes(8, "little") + p for p in parts)
-
-    @classmethod
-    def from_bytes(cls, blob: bytes) -> AnnIndex:
-        def parts() -> Iterator[bytes]:
-            pos = 0
-            while pos < len(blob):
-                n = int.from_bytes(blob[pos : pos + 8], "little")
-                yield blob[pos + 8 : pos + 8 + n]
-                pos += 8 + n
-
-        return cls.read(parts())
-
 
 class _PartReader:
     """A file-like ``read(n)`` over an iterator of byte strings (faiss's callback reader)."""

@@ -421,7 +421,7 @@ class Store:
 
     def ann_stamp(self, name: str) -> tuple[int, str] | None:
         """``(count, stamp)`` of the saved index ``name``, or None (none saved, or one saved in
-        the single-blob layout of schema 1-5, which is rebuilt)."""
+        the single-blob layout retold wrote before the index was saved in parts: rebuilt)."""
         row = self.db.execute("SELECT count, stamp, blob FROM ann WHERE name = ?", (name,)).fetchone()
         if row is None or not bytes(row[2][:5]) == b"PARTS":
             return None
@@ -452,17 +452,18 @@ class Store:
     def rowids_after(self, rowid: int) -> list[int]:
         return [int(r[0]) for r in self.db.execute("SELECT rowid FROM documents WHERE rowid > ? ORDER BY rowid", (rowid,))]
 
-    def band_members(self, rowids: Sequence[int], *, max_bucket: int) -> dict[int, list[int]]:
-        """For each of ``rowids``: the stored documents sharing one of its LSH band buckets, each
-        as often as they share one; buckets of more than ``max_bucket`` documents are skipped."""
-        out: dict[int, list[int]] = {}
+    def band_members(self, rowids: Sequence[int], *, max_bucket: int) -> dict[int, set[int]]:
+        """For each of ``rowids``: the stored documents sharing one of its LSH band buckets;
+        buckets of more than ``max_bucket`` documents are skipped."""
+        out: dict[int, set[int]] = {}
         q = "SELECT doc FROM lsh_buckets WHERE band = ? AND key = ? LIMIT ?"
         for rid in rowids:
-            got: list[int] = []
+            got: set[int] = set()
             for band, key in self.db.execute("SELECT band, key FROM lsh_buckets WHERE doc = ?", (rid,)).fetchall():
                 members = [int(r[0]) for r in self.db.execute(q, (band, key, max_bucket + 1))]
                 if len(members) <= max_bucket:
-                    got.extend(m for m in members if m != rid)
+                    got.update(members)
+            got.discard(rid)
             out[rid] = got
         return out
 
